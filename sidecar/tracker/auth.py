@@ -1,0 +1,54 @@
+"""Who we are to Tracker: credentials, where they come from, and the headers they become.
+
+Owns: `Credentials`, the `CredentialsProvider` protocol the client asks before every attempt,
+and `auth_headers`. Must not know: where tokens are stored (keyring, memory) or how OAuth
+refresh talks to Yandex ID; the provider hides both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+TokenType = Literal["oauth", "iam"]
+OrgType = Literal["yandex360", "cloud"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One session's token and organization. `repr` hides the token."""
+
+    token: str = field(repr=False)
+    token_type: TokenType = "oauth"
+    org_id: str | None = None
+    org_type: OrgType = "yandex360"
+
+
+class CredentialsProvider(Protocol):
+    """The session source the client consults on every attempt."""
+
+    async def current(self) -> Credentials:
+        """The credentials to use now.
+
+        Raises:
+            errors.NotAuthenticated: there is no session.
+        """
+        ...
+
+    async def refreshed(self, stale: Credentials) -> Credentials | None:
+        """Called once after a 401 with the credentials that got it.
+
+        Returns new credentials (which `current()` should return from now on), or None when
+        the session cannot be refreshed.
+        """
+        ...
+
+
+def auth_headers(c: Credentials) -> dict[str, str]:
+    """`Authorization` plus exactly one organization header, when an org id is set."""
+    scheme = "Bearer" if c.token_type == "iam" else "OAuth"
+    headers = {"Authorization": f"{scheme} {c.token}"}
+    if c.org_id:
+        name = "X-Cloud-Org-ID" if c.org_type == "cloud" else "X-Org-ID"
+        headers[name] = c.org_id
+    return headers

@@ -1,0 +1,132 @@
+"""When to try a Tracker request again and how long to wait first.
+
+Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions, the
+`RetryPolicy` knobs with their testing switch, and `run_with_retries`, a deliberately dumb
+loop driven by the `backoff` library that only asks those two functions.
+Must not know: HTTP, aiohttp or the cooldown (callers wait their cooldown slot inside the
+attempt, so retries queue like everything else).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import backoff
+
+from . import errors
+
+T = TypeVar("T")
+
+# 502/504 may come after Tracker acted, so only idempotent requests retry them.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+NOT_ACTED_STATUSES = frozenset({429, 503})
+
+SLEEP_SCALE_ENV = "YTRACKER_RETRY_SLEEP_SCALE"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempt limit and backoff shape; `sleep_scale=0` makes tests never sleep."""
+
+    max_attempts: int = 4
+    base_s: float = 0.5
+    cap_s: float = 8.0
+    max_retry_after_s: float = 60.0
+    sleep_scale: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The default policy, with `YTRACKER_RETRY_SLEEP_SCALE` applied when set."""
+        raw = (os.environ if environ is None else environ).get(SLEEP_SCALE_ENV, "").strip()
+        if not raw:
+            return cls()
+        try:
+            scale = float(raw)
+        except ValueError:
+            raise ValueError(f"{SLEEP_SCALE_ENV} must be a number, got {raw!r}") from None
+        return cls(sleep_scale=max(scale, 0.0))
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that may go away by itself: 429/502/503/504, resets, timeouts."""
+    if isinstance(exc, errors.TransportError):
+        return True
+    return isinstance(exc, errors.HTTPStatusError) and exc.status in RETRY_STATUSES
+
+
+def tracker_did_not_act(exc: BaseException) -> bool:
+    """True only when the request provably had no effect, so even a POST may be re-sent."""
+    if isinstance(exc, errors.TransportError):
+        return not exc.sent
+    return isinstance(exc, errors.HTTPStatusError) and exc.status in NOT_ACTED_STATUSES
+
+
+def should_retry(
+    exc: BaseException, attempt: int, *, idempotent: bool, policy: RetryPolicy = DEFAULT_POLICY
+) -> bool:
+    """Whether to make another attempt after attempt number `attempt` (1-based) failed."""
+    if attempt >= policy.max_attempts or not is_transient(exc):
+        return False
+    return idempotent or tracker_did_not_act(exc)
+
+
+def retry_delay(
+    exc: BaseException,
+    attempt: int,
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds to wait after attempt `attempt` failed with `exc`.
+
+    `Retry-After` is honoured exactly (clamped); otherwise capped exponential backoff with
+    full jitter, so concurrent clients do not retry in lockstep.
+    """
+    hint = exc.retry_after_s if isinstance(exc, errors.SidecarError) else None
+    if hint is not None:
+        delay = min(max(hint, 0.0), policy.max_retry_after_s)
+    else:
+        delay = rand() * min(policy.cap_s, policy.base_s * 2 ** max(attempt - 1, 0))
+    return delay * policy.sleep_scale
+
+
+async def run_with_retries(
+    attempt_fn: Callable[[int], Awaitable[T]],
+    *,
+    idempotent: bool,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> T:
+    """Call `attempt_fn(1)`, `attempt_fn(2)`, … until it succeeds or the policy gives up."""
+    attempt = 0
+
+    async def once() -> T:
+        nonlocal attempt
+        attempt += 1
+        return await attempt_fn(attempt)
+
+    def waits() -> Generator[Any, Any, None]:  # backoff types it as send-less
+        # backoff primes the generator with send(None), then sends each exception.
+        exc = yield None
+        while True:
+            exc = yield retry_delay(exc, attempt, policy=policy)
+
+    def give_up(exc: BaseException) -> bool:
+        return not should_retry(exc, attempt, idempotent=idempotent, policy=policy)
+
+    retrying = backoff.on_exception(
+        waits,
+        errors.TrackerError,
+        max_tries=policy.max_attempts,
+        giveup=give_up,
+        jitter=None,
+        logger=None,
+    )(once)
+    result: T = await retrying()
+    return result

@@ -1,0 +1,101 @@
+"""The seam to aiohttp: the pooled session, TLS trust, and the one place its errors are mapped.
+
+Owns: `map_aiohttp_errors()` (every aiohttp/asyncio transport exception becomes a
+`NetworkError` or `RequestTimeout`, most specific first, cause kept with `from`),
+`make_ssl_context` (OS trust store via truststore, certifi when the store is empty, plus an
+extra CA file), `make_session`. Must not know: Tracker paths, credentials or retries.
+Messages carry the exception text only: never URLs' credentials, headers or bodies.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import aiohttp
+import certifi
+import truststore
+
+from . import errors
+
+# Where Linux distributions keep their bundle when OpenSSL's compiled-in paths are empty
+# (a frozen binary carries the build machine's paths).
+_LINUX_CA_FILES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+
+_SENT_NOTHING: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError,  # also DNS, TLS handshake and certificate failures
+    aiohttp.InvalidURL,
+)
+_CUT_SHORT: tuple[type[BaseException], ...] = (
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientPayloadError,
+    aiohttp.ClientOSError,
+    aiohttp.ClientConnectionError,
+    ConnectionError,
+)
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def map_aiohttp_errors() -> Iterator[None]:
+    """Translate transport exceptions raised inside the block into `errors.TransportError`s."""
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=False) from exc
+    except TimeoutError as exc:  # asyncio.TimeoutError and aiohttp's ServerTimeoutError
+        raise errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=True) from exc
+    except _SENT_NOTHING as exc:
+        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=False) from exc
+    except _CUT_SHORT as exc:
+        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=True) from exc
+    except aiohttp.ClientError as exc:
+        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=True) from exc
+
+
+def os_store_has_cas() -> bool:
+    """Whether the OS trust store can verify anything (Windows and macOS always can)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile or (paths.capath and os.listdir(paths.capath)):
+        return True
+    return any(os.path.isfile(f) for f in _LINUX_CA_FILES)
+
+
+def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """OS trust store (certifi when it is empty), plus `ca_file`'s CAs when given."""
+    ctx: ssl.SSLContext
+    if os_store_has_cas():
+        ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    else:
+        ctx = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        try:
+            ctx.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise errors.LocalIOError(f"io error: cannot load CA file {ca_file}: {exc}") from exc
+    return ctx
+
+
+def make_session(ca_file: str | None, user_agent: str) -> aiohttp.ClientSession:
+    """The one pooled session; statuses are checked by the caller, not by aiohttp."""
+    connector = aiohttp.TCPConnector(ssl=make_ssl_context(ca_file))
+    return aiohttp.ClientSession(
+        connector=connector,
+        raise_for_status=False,
+        auto_decompress=True,
+        headers={"User-Agent": user_agent},
+    )
