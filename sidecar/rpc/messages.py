@@ -1,0 +1,126 @@
+"""JSON-RPC 2.0 envelope Structs and their first-stage decoding.
+
+Owns the shape of requests, notifications, responses and error objects on the wire. Params stay
+`msgspec.Raw` here; the router decodes them in a second stage against the method's own type.
+Must not know methods, handlers or transports.
+"""
+
+from typing import Any, Literal, TypeAlias
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+RequestId: TypeAlias = int | str
+"""Strict: bool is rejected (True would alias 1), and so are floats and null."""
+
+_STRUCTURED_PARAMS = (ord("{"), ord("["))
+
+
+class Request(msgspec.Struct, frozen=True):
+    """An inbound request, or a notification when `id` is UNSET."""
+
+    jsonrpc: Literal["2.0"]
+    method: str
+    id: RequestId | UnsetType = UNSET
+    params: msgspec.Raw = msgspec.Raw()
+    """Undecoded params; empty when absent."""
+
+    @property
+    def is_notification(self) -> bool:
+        return self.id is UNSET
+
+    def params_or_none(self) -> msgspec.Raw | None:
+        """The params, or None when they are absent or `null`."""
+        raw = bytes(self.params)
+        return None if not raw or raw == b"null" else self.params
+
+
+class ErrorObject(msgspec.Struct, frozen=True):
+    """The `error` member of a response; `data` is left out when UNSET."""
+
+    code: int
+    message: str
+    data: Any = UNSET
+
+
+class Response(msgspec.Struct, frozen=True, kw_only=True):
+    """A response: always `"jsonrpc":"2.0"`, and exactly one of result or error.
+
+    No `omit_defaults`: it would drop `jsonrpc`. UNSET members are never encoded, so a
+    `None` result still encodes as `"result": null`.
+    """
+
+    jsonrpc: Literal["2.0"] = "2.0"
+    id: RequestId | None
+    result: Any = UNSET
+    error: ErrorObject | UnsetType = UNSET
+
+
+class Notification(msgspec.Struct, frozen=True, kw_only=True):
+    """An outbound notification."""
+
+    jsonrpc: Literal["2.0"] = "2.0"
+    method: str
+    params: Any = UNSET
+
+
+class InvalidEnvelope(Exception):
+    """Valid JSON that is not a request; `id` is the recoverable id or None."""
+
+    def __init__(self, reason: str, id: RequestId | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.id = id
+
+
+_request_decoder = msgspec.json.Decoder(Request)
+_batch_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def is_batch(frame: bytes) -> bool:
+    """A frame whose first non-blank byte opens an array is a batch."""
+    return frame.lstrip()[:1] == b"["
+
+
+def decode_batch(frame: bytes) -> list[msgspec.Raw]:
+    """Split a batch into its members, still undecoded.
+
+    Raises:
+        msgspec.DecodeError: the frame is not valid JSON.
+    """
+    return _batch_decoder.decode(frame)
+
+
+def decode_request(data: bytes | msgspec.Raw) -> Request:
+    """Decode and check one request envelope.
+
+    Raises:
+        msgspec.DecodeError: not valid JSON (a parse error).
+        InvalidEnvelope: valid JSON but not a JSON-RPC 2.0 request.
+    """
+    try:
+        request = _request_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        # msgspec validates while it parses, so a type error may hide a later syntax error.
+        raise InvalidEnvelope(str(exc), recover_id(msgspec.json.decode(data))) from None
+    params = bytes(request.params)
+    if params and params[0] not in _STRUCTURED_PARAMS and params != b"null":
+        raise InvalidEnvelope("params must be an object or an array", request_id(request))
+    return request
+
+
+def recover_id(value: Any) -> RequestId | None:
+    """The id of a rejected message, when it is present and valid."""
+    if not isinstance(value, dict):
+        return None
+    candidate = value.get("id")
+    if isinstance(candidate, str) or (
+        isinstance(candidate, int) and not isinstance(candidate, bool)
+    ):
+        return candidate
+    return None
+
+
+def request_id(request: Request) -> RequestId | None:
+    """The request's id, or None for a notification."""
+    return None if isinstance(request.id, UnsetType) else request.id

@@ -1,0 +1,114 @@
+"""The method table: names, handlers, params types and their prebuilt decoders.
+
+Owns registration (frozen once serving starts) and the second decoding stage: raw params →
+the method's params type, with -32602 errors that name the offending field in the Tauri style
+the frontend already parses. Must not know the transport, the envelope or any domain.
+"""
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from sidecar.rpc.context import RequestContext
+from sidecar.rpc.errors import INVALID_PARAMS, RpcError
+
+Handler = Callable[[Any, RequestContext], Awaitable[Any]]
+
+_PATH = re.compile(r" - at `\$\.?([A-Za-z0-9_$-]*)([^`]*)`$")
+_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+
+
+@dataclass(frozen=True)
+class Method:
+    """One registered method; `handler(params, ctx)` gets None when params_type is None."""
+
+    name: str
+    handler: Handler
+    params_type: type | None
+    result_type: Any
+    summary: str = ""
+
+
+class Router:
+    """Method name → Method, built at startup and frozen before serving."""
+
+    def __init__(self) -> None:
+        self._methods: dict[str, Method] = {}
+        self._decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+        self._frozen = False
+
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        params_type: type | None,
+        result_type: Any = Any,
+        *,
+        summary: str = "",
+    ) -> Method:
+        """Register a method and build its params decoder once.
+
+        Raises:
+            RuntimeError: the name is taken or the router is frozen.
+        """
+        if self._frozen:
+            raise RuntimeError(f"router is frozen; cannot add {name!r}")
+        if name in self._methods:
+            raise RuntimeError(f"method {name!r} is already registered")
+        method = Method(name, handler, params_type, result_type, summary)
+        if params_type is not None:
+            self._decoders[name] = msgspec.json.Decoder(params_type)
+        self._methods[name] = method
+        return method
+
+    def freeze(self) -> None:
+        self._frozen = True
+
+    def get(self, name: str) -> Method | None:
+        return self._methods.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._methods)
+
+    def methods(self) -> list[Method]:
+        return list(self._methods.values())
+
+    def decode_params(self, method: Method, raw: msgspec.Raw | None) -> Any:
+        """Decode raw params for `method`; missing or null params mean `{}`.
+
+        Raises:
+            RpcError: INVALID_PARAMS, naming the offending field when there is one.
+        """
+        if method.params_type is None:
+            return None
+        decoder = self._decoders.get(method.name) or msgspec.json.Decoder(method.params_type)
+        data = bytes(raw) if raw is not None else b""
+        if not data or data == b"null":
+            data = b"{}"
+        if data.lstrip()[:1] == b"[":
+            reason = "params must be an object, not an array"
+            raise _invalid_params(method.name, None, reason, reason)
+        try:
+            return decoder.decode(data)
+        except msgspec.ValidationError as exc:
+            detail = str(exc)
+            raise _invalid_params(method.name, *_field_and_reason(detail), detail) from None
+
+
+def _field_and_reason(detail: str) -> tuple[str | None, str]:
+    """The top-level arg msgspec blames, and the detail with a redundant `$.arg` path cut."""
+    path = _PATH.search(detail)
+    if path is None:
+        named = _NAMED_FIELD.search(detail)
+        return (named.group(1) if named else None), detail
+    name, rest = path.group(1) or None, path.group(2)
+    return name, (detail[: path.start()] if not rest else detail)
+
+
+def _invalid_params(command: str, name: str | None, reason: str, detail: str) -> RpcError:
+    arg = f" `{name}`" if name else ""
+    message = f"invalid args{arg} for command `{command}`: {reason}"
+    return RpcError(INVALID_PARAMS, message, {"field": name, "detail": detail})

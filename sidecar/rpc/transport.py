@@ -1,0 +1,69 @@
+"""The transport seam between the endpoint and the bytes, plus an in-memory twin for tests.
+
+Owns the `Transport` protocol: read whole frames, write whole frames, close, and a `closed`
+event for "the peer is gone". Must not know JSON-RPC.
+"""
+
+import asyncio
+from typing import Protocol
+
+from sidecar.rpc.framing import Frame
+
+
+class Transport(Protocol):
+    """Frame-level duplex channel used by the endpoint."""
+
+    closed: asyncio.Event
+    """Set when the peer can no longer receive (broken pipe): nobody is listening."""
+
+    async def read(self) -> Frame | None:
+        """The next frame or OVERSIZED marker; None at end of input."""
+        ...
+
+    def write(self, frame: bytes) -> None:
+        """Queue one encoded frame (newline included); never blocks the event loop."""
+        ...
+
+    async def close(self) -> None:
+        """Flush what is queued (bounded wait) and release the channel."""
+        ...
+
+
+class MemoryTransport:
+    """In-memory transport: tests feed frames in and read frames out."""
+
+    def __init__(self) -> None:
+        self.closed = asyncio.Event()
+        self.frames: list[bytes] = []
+        """Every frame written, in order."""
+        self.is_closed = False
+        self._inbox: asyncio.Queue[Frame | None] = asyncio.Queue()
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def feed(self, frame: Frame) -> None:
+        """Deliver one frame (a line without its newline) as if the peer sent it."""
+        self._inbox.put_nowait(frame)
+
+    def feed_eof(self) -> None:
+        self._inbox.put_nowait(None)
+
+    async def read(self) -> Frame | None:
+        frame = await self._inbox.get()
+        if frame is None:
+            self._inbox.put_nowait(None)  # EOF stays EOF for later reads
+        return frame
+
+    def write(self, frame: bytes) -> None:
+        self.frames.append(frame)
+        self._outbox.put_nowait(frame)
+
+    async def next_frame(self) -> bytes:
+        """Wait for the next frame written that no earlier call returned."""
+        return await self._outbox.get()
+
+    def pending(self) -> int:
+        """How many written frames `next_frame` has not returned yet."""
+        return self._outbox.qsize()
+
+    async def close(self) -> None:
+        self.is_closed = True
