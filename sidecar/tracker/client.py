@@ -1,0 +1,454 @@
+"""`TrackerClient`: every HTTP exchange with Tracker (and Yandex OAuth) goes through here.
+
+Owns: the one pooled aiohttp session (created lazily inside the running loop), URL resolution,
+which headers go where (credentials only to the API origin), manual redirects, the cooldown
+slot and fresh credentials on every attempt, retries, the single 401 → refresh → retry, the
+status → exception mapping, streaming downloads, streamed multipart uploads, and one debug log
+line per request. Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
+
+Layers, each named after what it adds (as httpx does):
+`request`/`stream`/`upload` → `_run` (401 refresh) → `run_with_retries` → `_attempt` (log,
+read, status check) → `_open` (redirects) → `_send` (cooldown, credentials, headers, wire).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import aiohttp
+import msgspec
+from yarl import URL
+
+from . import errors
+from .auth import Credentials, CredentialsProvider, auth_headers
+from .config import ClientConfig, check_base_url
+from .cooldown import Cooldown
+from .responses import TrackerResponse, status_error
+from .retry import run_with_retries
+from .transport import make_session, map_aiohttp_errors
+from .urls import api_path, origin_of, redact
+
+__all__ = ["ProgressCallback", "TrackerClient", "TrackerResponse", "TrackerStream", "api_path"]
+
+T = TypeVar("T")
+ProgressCallback = Callable[[int, "int | None"], None]
+Params = Mapping[str, "str | int"]
+# Builds a fresh request body for one send; files it opens are closed with the ExitStack.
+BodyFactory = Callable[[ExitStack], Any]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 3
+CHUNK_SIZE = 64 * 1024
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class _Call:
+    """One logical request across its attempts, redirects and the 401 refresh."""
+
+    method: str
+    url: URL
+    timeout: aiohttp.ClientTimeout
+    body: BodyFactory | None = None
+    content_type: str | None = None
+    background: bool = False
+    binary: bool = False
+    authed: bool = True  # False for OAuth: no credentials, no cooldown
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    sent_creds: Credentials | None = None  # what the latest hop carried
+    swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
+
+
+class _AttemptLog:
+    """What one attempt's log line reports."""
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.status: int | None = None
+
+    def seen(self, resp: aiohttp.ClientResponse) -> str:
+        self.status = resp.status
+        self.request_id = resp.headers.get("X-Request-Id") or self.request_id
+        return self.request_id
+
+
+class TrackerStream:
+    """An open 2xx binary response; read it with `chunks()` inside `client.stream(...)`."""
+
+    def __init__(self, resp: aiohttp.ClientResponse, request_id: str) -> None:
+        self._resp = resp
+        self.status = resp.status
+        self.content_type: str | None = resp.headers.get("Content-Type")
+        # Content-Length counts encoded bytes; after decompression it says nothing.
+        encoded = "Content-Encoding" in resp.headers
+        self.total: int | None = None if encoded else resp.content_length
+        self.request_id = request_id
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body in chunks of at most 64 KiB.
+
+        Raises:
+            errors.NetworkError, errors.RequestTimeout: the body was cut short or stalled.
+        """
+        with map_aiohttp_errors():
+            async for chunk in self._resp.content.iter_chunked(CHUNK_SIZE):
+                yield chunk
+
+
+class _ProgressReader(io.BufferedReader):
+    """A file whose reads (done by aiohttp in worker threads) report bytes read so far."""
+
+    def __init__(self, raw: io.FileIO, report: Callable[[int], None]) -> None:
+        super().__init__(raw)
+        self._report = report
+        self._done = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self._done += len(chunk)
+        self._report(self._done)
+        return chunk
+
+
+class TrackerClient:
+    """The Tracker HTTP client; one per process, closed with `close()`."""
+
+    def __init__(
+        self, config: ClientConfig, credentials: CredentialsProvider, *, logger: logging.Logger
+    ) -> None:
+        check_base_url(config.api_base_url, config.allow_http_loopback)
+        check_base_url(config.oauth_base_url, config.allow_http_loopback)
+        self.config = config
+        self._credentials = credentials
+        self._log = logger
+        self._api_base = config.api_base_url.rstrip("/")
+        self._api_origin = origin_of(URL(self._api_base))
+        self._cooldown = Cooldown(config.cooldown_s)
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._request_timeout = aiohttp.ClientTimeout(
+            total=config.request_timeout_s, connect=config.connect_timeout_s
+        )
+        self._transfer_timeout = aiohttp.ClientTimeout(
+            total=None, connect=config.connect_timeout_s, sock_read=config.transfer_idle_timeout_s
+        )
+
+    # -- public API ---------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        background: bool = False,
+        idempotent: bool | None = None,
+        binary: bool = False,
+    ) -> TrackerResponse:
+        """Send one Tracker request and return its fully read 2xx answer.
+
+        `idempotent` defaults from the method (GET/HEAD/PUT/DELETE/OPTIONS); pass True for a
+        read-only POST such as a search. `binary` selects the `http <status>: <body>` error
+        form for every status and follows cross-origin redirects without credentials.
+
+        Raises:
+            errors.HTTPStatusError subclasses, errors.TransportError subclasses,
+            errors.DecodeError, errors.NotAuthenticated, errors.InvalidInput (bad URL).
+        """
+        method = method.upper()
+        call = _Call(method, self._resolve(path_or_url, params), self._request_timeout)
+        call.background, call.binary = background, binary
+        if json is not None:
+            data = msgspec.json.encode(json)
+            call.body, call.content_type = (lambda _stack: data), JSON_TYPE
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        return await self._run(call, self._attempt, idempotent=idempotent)
+
+    @asynccontextmanager
+    async def stream(
+        self, url_or_path: str, *, background: bool = False
+    ) -> AsyncIterator[TrackerStream]:
+        """GET a binary body without buffering it; retries happen only before the body starts."""
+        call = _Call("GET", self._resolve(url_or_path, None), self._transfer_timeout)
+        call.background, call.binary = background, True
+        resp, request_id = await self._run(call, self._attempt_open, idempotent=True)
+        try:
+            yield TrackerStream(resp, request_id)
+        finally:
+            resp.close()
+
+    async def upload(
+        self,
+        path: str,
+        file_path: str,
+        *,
+        filename: str,
+        content_type: str,
+        background: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> TrackerResponse:
+        """POST `file_path` as multipart part `file`, streamed from disk, reopened per attempt.
+
+        `progress(done, total)` is called on the event loop as bytes leave the file.
+
+        Raises:
+            errors.LocalIOError: the file cannot be opened; plus everything `request` raises.
+        """
+        url = self._resolve(path, {"filename": filename})
+        call = _Call("POST", url, self._transfer_timeout, background=background)
+        call.body = partial(_file_form, file_path, filename, content_type, progress)
+        return await self._run(call, self._attempt, idempotent=False)
+
+    async def post_form(self, url: str, fields: Mapping[str, str]) -> TrackerResponse:
+        """POST an urlencoded form without credentials or cooldown (Yandex OAuth).
+
+        Returns the answer whatever its status (the caller words OAuth errors); retries only
+        when nothing was sent. The form is never logged.
+        """
+        data = urlencode(dict(fields)).encode()
+        call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
+        call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
+        return await self._run(call, self._attempt_any_status, idempotent=False)
+
+    async def close(self) -> None:
+        """Close the session; the client cannot be used afterwards."""
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- layers -------------------------------------------------------------------------------
+
+    async def _run(
+        self,
+        call: _Call,
+        attempt_fn: Callable[[_Call, int], Awaitable[T]],
+        *,
+        idempotent: bool,
+    ) -> T:
+        """Retries, then at most one credentials refresh after a 401 and one more round."""
+
+        def attempts() -> Awaitable[T]:
+            return run_with_retries(
+                partial(attempt_fn, call), idempotent=idempotent, policy=self.config.retry
+            )
+
+        try:
+            return await attempts()
+        except errors.Unauthorized:
+            if not await self._refresh(call):
+                raise
+        return await attempts()
+
+    async def _refresh(self, call: _Call) -> bool:
+        stale = call.sent_creds
+        if stale is None:  # the 401 came from a host we sent no credentials to
+            return False
+        fresh = await self._credentials.refreshed(stale)
+        if fresh is not None:
+            call.swap = (stale, fresh)
+        return fresh is not None
+
+    async def _attempt(self, call: _Call, attempt: int) -> TrackerResponse:
+        response = await self._attempt_any_status(call, attempt)
+        if response.status >= 300:
+            raise status_error(
+                response.status,
+                response.headers,
+                response.body,
+                auth_form=not call.binary,
+                request_id=response.request_id,
+            )
+        return response
+
+    async def _attempt_any_status(self, call: _Call, attempt: int) -> TrackerResponse:
+        with self._logged(call, attempt) as log, ExitStack() as stack:
+            resp = await self._open(call, stack)
+            with map_aiohttp_errors():
+                body = await resp.read()
+            return TrackerResponse(resp.status, resp.headers, body, log.seen(resp))
+
+    async def _attempt_open(self, call: _Call, attempt: int) -> tuple[aiohttp.ClientResponse, str]:
+        with self._logged(call, attempt) as log, ExitStack() as stack:
+            resp = await self._open(call, stack)
+            request_id = log.seen(resp)
+            if resp.status < 300:
+                return resp, request_id
+            try:
+                with map_aiohttp_errors():
+                    body = await resp.read()
+            finally:
+                resp.release()
+            raise status_error(
+                resp.status, resp.headers, body, auth_form=False, request_id=request_id
+            )
+
+    async def _open(self, call: _Call, stack: ExitStack) -> aiohttp.ClientResponse:
+        """Send, following up to MAX_REDIRECTS redirects by hand."""
+        method, url, body = call.method, call.url, call.body
+        for hop in range(MAX_REDIRECTS + 1):
+            resp = await self._send(call, method, url, body(stack) if body else None)
+            target = _redirect_target(resp, url)
+            if target is None:
+                return resp
+            resp.release()
+            if hop == MAX_REDIRECTS:
+                raise errors.DecodeError("unexpected error: too many redirects", status=resp.status)
+            self._check_redirect(call, url, target, resp.status)
+            if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+            url = target
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _send(self, call: _Call, method: str, url: URL, data: Any) -> aiohttp.ClientResponse:
+        """One HTTP exchange: cooldown slot, then fresh credentials, then the wire."""
+        session = self._http()
+        gap = self._cooldown.slot(call.background) if call.authed else _no_slot()
+        async with gap:
+            headers = await self._headers(call, url)
+            with map_aiohttp_errors():
+                return await session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=call.timeout,
+                    allow_redirects=False,
+                )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    async def _headers(self, call: _Call, url: URL) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if self.config.accept_language:
+            headers["Accept-Language"] = self.config.accept_language
+        if call.content_type and call.body is not None:
+            headers["Content-Type"] = call.content_type
+        call.sent_creds = None
+        if call.authed and origin_of(url) == self._api_origin:
+            call.sent_creds = await self._current_credentials(call)
+            headers.update(auth_headers(call.sent_creds))
+        return headers
+
+    async def _current_credentials(self, call: _Call) -> Credentials:
+        creds = await self._credentials.current()
+        # A provider that does not remember a refresh would hand back the stale token.
+        if call.swap is not None and creds == call.swap[0]:
+            return call.swap[1]
+        return creds
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("TrackerClient is closed")
+        if self._session is None:
+            self._session = make_session(self.config.ca_file, self.config.user_agent)
+        return self._session
+
+    def _resolve(self, path_or_url: str, params: Params | None) -> URL:
+        if path_or_url.startswith(("http://", "https://")):
+            try:
+                check_base_url(path_or_url, self.config.allow_http_loopback)
+            except ValueError as exc:
+                raise errors.InvalidInput(str(exc)) from None
+            url = URL(path_or_url)
+        else:
+            url = URL(self._api_base + "/" + path_or_url.lstrip("/"))
+        return url.extend_query(params) if params else url
+
+    def _check_redirect(self, call: _Call, source: URL, target: URL, status: int) -> None:
+        if origin_of(target) == origin_of(source):
+            return
+        if not call.binary:
+            raise errors.DecodeError(
+                f"unexpected error: refused redirect to another host ({target.host})",
+                status=status,
+            )
+        try:
+            check_base_url(str(target), self.config.allow_http_loopback)
+        except ValueError:
+            raise errors.DecodeError(
+                f"unexpected error: refused redirect to a non-HTTPS URL ({target.host})",
+                status=status,
+            ) from None
+
+    @contextmanager
+    def _logged(self, call: _Call, attempt: int) -> Iterator[_AttemptLog]:
+        """One debug line per attempt: never a token, header, body or query value."""
+        log = _AttemptLog(call.request_id)
+        started = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            yield log
+            outcome = str(log.status)
+        except errors.SidecarError as exc:
+            outcome = f"{exc.status} {exc.kind}" if exc.status else exc.kind
+            raise
+        finally:
+            shown = redact(call.url, show_origin=origin_of(call.url) != self._api_origin)
+            self._log.debug(
+                "tracker request %s %s %s -> %s in %d ms (attempt %d)",
+                log.request_id,
+                call.method,
+                shown,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
+
+
+@asynccontextmanager
+async def _no_slot() -> AsyncIterator[None]:
+    yield
+
+
+def _redirect_target(resp: aiohttp.ClientResponse, url: URL) -> URL | None:
+    location = resp.headers.get("Location")
+    if resp.status not in REDIRECT_STATUSES or not location:
+        return None
+    return url.join(URL(location))
+
+
+def _file_form(
+    file_path: str,
+    filename: str,
+    content_type: str,
+    progress: ProgressCallback | None,
+    stack: ExitStack,
+) -> aiohttp.FormData:
+    """A multipart body whose `file` part streams from a freshly opened file."""
+    try:
+        raw = io.FileIO(file_path, "rb")
+    except OSError as exc:
+        raise errors.LocalIOError(f"io error: {exc.strerror}: {file_path}") from exc
+    total = os.fstat(raw.fileno()).st_size
+    report = _threadsafe_reporter(progress, total)
+    reader = stack.enter_context(_ProgressReader(raw, report))
+    form = aiohttp.FormData()
+    form.add_field("file", reader, filename=filename, content_type=content_type)
+    return form
+
+
+def _threadsafe_reporter(progress: ProgressCallback | None, total: int) -> Callable[[int], None]:
+    if progress is None:
+        return lambda _done: None
+    loop = asyncio.get_running_loop()
+
+    def report(done: int) -> None:
+        loop.call_soon_threadsafe(progress, done, total)
+
+    return report
