@@ -102,11 +102,20 @@ def decode_request(data: bytes | msgspec.Raw) -> Request:
         request = _request_decoder.decode(data)
     except msgspec.ValidationError as exc:
         # msgspec validates while it parses, so a type error may hide a later syntax error.
-        raise InvalidEnvelope(str(exc), recover_id(msgspec.json.decode(data))) from None
+        raise InvalidEnvelope(str(exc), recover_id(_decode_any(data))) from None
+    except UnicodeDecodeError as exc:
+        raise msgspec.DecodeError(f"JSON is malformed: invalid UTF-8 ({exc.reason})") from None
     params = bytes(request.params)
     if params and params[0] not in _STRUCTURED_PARAMS and params != b"null":
         raise InvalidEnvelope("params must be an object or an array", request_id(request))
     return request
+
+
+def _decode_any(data: bytes | msgspec.Raw) -> Any:
+    try:
+        return msgspec.json.decode(data)
+    except UnicodeDecodeError as exc:
+        raise msgspec.DecodeError(f"JSON is malformed: invalid UTF-8 ({exc.reason})") from None
 
 
 def recover_id(value: Any) -> RequestId | None:

@@ -96,6 +96,9 @@ class Router:
         except msgspec.ValidationError as exc:
             detail = str(exc)
             raise _invalid_params(method.name, *_field_and_reason(detail), detail) from None
+        except UnicodeDecodeError:
+            reason = "params are not valid UTF-8"
+            raise _invalid_params(method.name, None, reason, reason) from None
 
 
 def _field_and_reason(detail: str) -> tuple[str | None, str]:
