@@ -1,0 +1,36 @@
+"""Sign-in commands: session state, OAuth code exchange, token sign-in, current user."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sidecar.api.base import Dto, Params
+
+
+class ClientCredentialsInfo(Dto):
+    """Whether the OAuth app credentials are configured (the secret itself never leaves)."""
+
+    client_id: str | None
+    has_client_secret: bool
+
+
+class UserProfile(Dto):
+    """`get_current_user` and every element of `get_users`."""
+
+    display: str | None
+    login: str | None
+    email: str | None
+    avatar_url: str | None
+
+
+class ExchangeCodeParams(Params):
+    code: str
+    org_id: str | None = None
+    org_type: str = ""
+
+
+class LoginWithTokenParams(Params):
+    token: str
+    token_type: Literal["oauth", "iam"] = "oauth"
+    org_id: str | None = None
+    org_type: str = ""

@@ -1,0 +1,150 @@
+"""Composition root: builds every service from the settings, serves stdio, shuts down cleanly.
+
+Owns: construction order, the `ready` notification, the demo wiring and the teardown order
+(timer, HTTP session, demo server). Knows everything; nothing imports it but the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sidecar import PROTOCOL_VERSION, __version__
+from sidecar.api.system import Ready
+from sidecar.cache import TTLCache
+from sidecar.config import ConfigStore
+from sidecar.handlers import bind
+from sidecar.handlers.deps import Caches, Deps
+from sidecar.rpc.endpoint import Endpoint
+from sidecar.rpc.router import Router
+from sidecar.rpc.stdio import StdioTransport
+from sidecar.secrets import MemoryStore, SessionStore, StoredSession
+from sidecar.session import SessionManager
+from sidecar.settings import Settings
+from sidecar.timer import Timer
+from sidecar.tracker import oauth
+from sidecar.tracker.client import TrackerClient
+from sidecar.tracker.config import ClientConfig
+from sidecar.tracker.errors import NotAuthenticated, Unauthorized
+from sidecar.tracker.retry import RetryPolicy
+from sidecar.wire_errors import translate
+
+log = logging.getLogger("sidecar.app")
+
+
+def client_config(settings: Settings) -> ClientConfig:
+    return ClientConfig(
+        api_base_url=settings.api_base_url,
+        oauth_base_url=settings.oauth_base_url,
+        ca_file=settings.ca_file,
+        allow_http_loopback=settings.allow_http_loopback,
+        accept_language=settings.accept_language,
+        cooldown_s=settings.cooldown_ms / 1000,
+        request_timeout_s=settings.request_timeout_s,
+        user_agent=f"ytracker-sidecar/{__version__}",
+        retry=RetryPolicy.from_env(),
+    )
+
+
+def session_store(settings: Settings) -> SessionStore:
+    if settings.secrets == "memory":
+        return MemoryStore()
+    from sidecar.keyring_store import KeyringStore
+
+    return KeyringStore()
+
+
+class App:
+    """Everything one sidecar process owns."""
+
+    def __init__(self, settings: Settings, store: SessionStore, env: dict[str, str]) -> None:
+        self.settings = settings
+        self.endpoint: Endpoint | None = None
+        self.session = SessionManager(store, refresher=self._refresh)
+        self.tracker = TrackerClient(client_config(settings), self.session, logger=log)
+        self.timer = Timer(self.notify)
+        self.deps = Deps(
+            tracker=self.tracker,
+            session=self.session,
+            config=ConfigStore(settings.resolved_config_dir()),
+            timer=self.timer,
+            caches=Caches(issue_lists=TTLCache(settings.cache_ttl_s)),
+            notify=self.notify,
+            client_id=env.get("YTRACKER_CLIENT_ID") or None,
+            client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
+            accept_language=settings.accept_language,
+        )
+
+    def notify(self, method: str, params: Any) -> None:
+        if self.endpoint is not None:
+            self.endpoint.notify(method, params)
+
+    async def _refresh(self, session: StoredSession) -> StoredSession:
+        """OAuth refresh-token grant; a refused refresh ends the session (re-login)."""
+        client_id, secret = self.deps.client_id, self.deps.client_secret
+        if not (client_id and secret and session.refresh_token):
+            raise NotAuthenticated()
+        try:
+            grant = await oauth.refresh_token(self.tracker, session.refresh_token, client_id, secret)
+        except Unauthorized as exc:
+            raise NotAuthenticated() from exc
+        from sidecar.handlers.auth import session_from_grant
+
+        fresh = session_from_grant(grant, session.org_id, session.org_type, time.time())
+        fresh.refresh_token = fresh.refresh_token or session.refresh_token
+        return fresh
+
+    def router(self) -> Router:
+        router = Router()
+        for method in bind(self.deps):
+            router.add(
+                method.name,
+                method.handler,
+                method.params_type,
+                method.result_type,
+                summary=method.summary,
+            )
+        router.freeze()
+        return router
+
+    async def serve(self) -> int:
+        self.endpoint = Endpoint(
+            self.router(), StdioTransport(), translate_error=translate, logger=log
+        )
+        self.notify("ready", Ready(version=__version__, protocol=PROTOCOL_VERSION))
+        try:
+            return await self.endpoint.serve()
+        finally:
+            self.timer.close()
+            await self.tracker.close()
+
+
+async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
+    env = dict(os.environ) if env is None else env
+    if settings.demo:
+        return await _run_demo(settings, env)
+    return await App(settings, session_store(settings), env).serve()
+
+
+async def _run_demo(settings: Settings, env: dict[str, str]) -> int:
+    """The embedded sandbox Tracker on loopback, already signed in, no keyring."""
+    from sidecar.sandbox import demo
+
+    server, session = await demo.start_demo()
+    demo_settings = replace(
+        settings,
+        api_base_url=server.url,
+        oauth_base_url=server.url + "/oauth",
+        allow_http_loopback=True,
+        secrets="memory",
+        config_dir=settings.config_dir or Path(demo.config_dir()),
+    )
+    demo_env = {**demo.client_env(), **env}
+    try:
+        return await App(demo_settings, MemoryStore(session), demo_env).serve()
+    finally:
+        await server.close()

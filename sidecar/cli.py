@@ -1,0 +1,54 @@
+"""Command line: flags and env twins → Settings → the app; exit codes.
+
+Exit codes: 0 after a clean shutdown, 2 for unusable settings (e.g. an http:// base URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from sidecar import PROTOCOL_VERSION, __version__
+from sidecar.settings import SettingsError, build_parser, from_args
+
+
+def git_revision() -> str:
+    """The revision this code was built from: baked in by the freezer, else asked of git."""
+    try:
+        from sidecar._build_info import GIT_REVISION  # type: ignore[import-not-found,unused-ignore]
+
+        return str(GIT_REVISION)
+    except ImportError:
+        pass
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=True,
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        sys.stdout.write(
+            f"ytracker-sidecar {__version__} (git {git_revision()}, protocol {PROTOCOL_VERSION})\n"
+        )
+        return
+    try:
+        settings = from_args(args)
+    except SettingsError as exc:
+        sys.stderr.write(f"ytracker-sidecar: {exc}\n")
+        sys.exit(2)
+    from sidecar import app, log
+
+    log.configure(settings.log_level)
+    sys.exit(asyncio.run(app.run(settings)))

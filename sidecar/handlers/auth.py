@@ -1,0 +1,93 @@
+"""Sign-in state: has_session, client credentials, OAuth code exchange, token sign-in, logout."""
+
+from __future__ import annotations
+
+import time
+
+from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWithTokenParams
+from sidecar.api.base import NoParams
+from sidecar.handlers.deps import Call, Deps
+from sidecar.secrets import StoredSession, canonical_org_type
+from sidecar.tracker import oauth
+from sidecar.tracker.errors import InvalidInput, LocalIOError, SidecarError
+
+MISSING_CLIENT = (
+    "Client credentials are missing. Configure your OAuth app credentials before logging in."
+)
+EMPTY_TOKEN = "Access token must not be empty"
+IAM_NEEDS_CLOUD = "IAM tokens work only with Yandex Cloud organizations (orgType \"cloud\")"
+
+
+async def has_session(deps: Deps, params: NoParams, call: Call) -> bool:
+    """True when a session is stored (no Tracker call)."""
+    return await deps.session.has_session()
+
+
+async def get_client_credentials_info(
+    deps: Deps, params: NoParams, call: Call
+) -> ClientCredentialsInfo:
+    """Whether YTRACKER_CLIENT_ID / YTRACKER_CLIENT_SECRET were passed in (the secret stays here)."""
+    return ClientCredentialsInfo(
+        client_id=deps.client_id or None, has_client_secret=bool(deps.client_secret)
+    )
+
+
+async def exchange_code(deps: Deps, params: ExchangeCodeParams, call: Call) -> bool:
+    """Exchange an OAuth verification code for a token and store the session."""
+    if not deps.client_id or not deps.client_secret:
+        raise InvalidInput(MISSING_CLIENT)
+    grant = await oauth.exchange_code(
+        deps.tracker, params.code.strip(), deps.client_id, deps.client_secret
+    )
+    await _sign_in(deps, session_from_grant(grant, params.org_id, params.org_type))
+    return True
+
+
+def session_from_grant(
+    grant: oauth.TokenGrant, org_id: str | None, org_type: str, now: float | None = None
+) -> StoredSession:
+    """A stored session for a fresh OAuth grant (the expiry kept for proactive refresh)."""
+    issued = time.time() if now is None else now
+    return StoredSession(
+        token=grant.access_token,
+        token_type="oauth",
+        org_id=org_id,
+        org_type=canonical_org_type(org_type),
+        refresh_token=grant.refresh_token,
+        expires_at=issued + grant.expires_in if grant.expires_in else None,
+    )
+
+
+async def login_with_token(deps: Deps, params: LoginWithTokenParams, call: Call) -> bool:
+    """Sign in with an existing OAuth or IAM token (federated users, live tests)."""
+    org_type = canonical_org_type(params.org_type)
+    if params.token_type == "iam" and org_type != "cloud":
+        raise InvalidInput(IAM_NEEDS_CLOUD)
+    session = StoredSession(
+        token=params.token, token_type=params.token_type, org_id=params.org_id, org_type=org_type
+    )
+    await _sign_in(deps, session)
+    return True
+
+
+async def _sign_in(deps: Deps, session: StoredSession) -> None:
+    token = session.token.strip()
+    if not token:
+        raise InvalidInput(EMPTY_TOKEN)
+    org_id = (session.org_id or "").strip() or None
+    session.token, session.org_id = token, org_id
+    session.org_type = canonical_org_type(session.org_type)
+    deps.caches.clear()  # another account must never see the previous one's lists or login
+    await deps.session.sign_in(session)
+
+
+async def logout(deps: Deps, params: NoParams, call: Call) -> None:
+    """Forget the session, drop caches and the login, and discard a running timer."""
+    deps.caches.clear()
+    deps.timer.discard()
+    try:
+        await deps.session.sign_out()
+    except SidecarError:
+        raise
+    except Exception as exc:
+        raise LocalIOError(f"Failed to clear session: {exc}") from exc

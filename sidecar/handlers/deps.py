@@ -1,0 +1,73 @@
+"""What a handler may use: the services the app wires together, and the per-call context.
+
+Owns: the `Deps` bundle and the `Call` protocol (request id, progress). Must not know: how
+they are built (that is `sidecar/app.py`) or the wire (the rpc RequestContext satisfies `Call`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sidecar.api.issues import IssuePagePayload, SimpleEntity
+from sidecar.cache import TTLCache
+from sidecar.config import ConfigStore
+from sidecar.handlers.convert import display_keys
+from sidecar.session import SessionManager
+from sidecar.timer import Timer
+from sidecar.tracker.client import TrackerClient
+
+
+class Call(Protocol):
+    """The current request, as far as a handler needs it."""
+
+    @property
+    def id(self) -> int | str | None: ...
+
+    def progress(self, done: int, total: int | None) -> None: ...
+
+
+@dataclass
+class Caches:
+    """Issue lists expire after --cache-ttl-s; catalogs and the login last for the session."""
+
+    issue_lists: TTLCache[IssuePagePayload]
+    catalogs: TTLCache[list[Any]] = field(default_factory=lambda: TTLCache(None))
+    login: TTLCache[str] = field(default_factory=lambda: TTLCache(None))
+    scroll_tokens: dict[str, str] = field(default_factory=dict)
+
+    def after_mutation(self) -> None:
+        """Any write through the sidecar may change what a list shows."""
+        self.issue_lists.clear()
+
+    def clear(self) -> None:
+        self.issue_lists.clear()
+        self.catalogs.clear()
+        self.login.clear()
+        self.scroll_tokens.clear()
+
+
+@dataclass
+class Deps:
+    tracker: TrackerClient
+    session: SessionManager
+    config: ConfigStore
+    timer: Timer
+    caches: Caches
+    notify: Callable[[str, Any], None]
+    client_id: str | None = None
+    client_secret: str | None = None
+    accept_language: str | None = None
+    downloads_dir: Callable[[], Any] | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Display-dict key preference for the configured language."""
+        return display_keys(self.accept_language)
+
+    def workday_hours(self) -> int:
+        return self.config.load().workday_hours
+
+
+CatalogEntry = SimpleEntity

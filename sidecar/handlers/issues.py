@@ -1,0 +1,150 @@
+"""Issues: the scroll-paged list, one issue, and the scroll-context release.
+
+Business rules of `frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
+`filter.assignee`, sorted scroll pages of 100 with a 60 s TTL, `has_more` = a scroll id came
+back. First pages are cached for --cache-ttl-s while their scroll context is still alive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from sidecar.api.issues import (
+    GetIssuesParams,
+    Issue,
+    IssueKeyParams,
+    IssuePagePayload,
+    ReleaseScrollParams,
+)
+from sidecar.handlers import convert
+from sidecar.handlers.deps import Call, Deps
+from sidecar.handlers.users import current_login
+from sidecar.tracker import pagination
+from sidecar.tracker.client import api_path
+from sidecar.tracker.errors import InvalidInput
+from sidecar.tracker.models import IssueWire
+
+FIELDS = "key,summary,description,status,priority,type,assignee,tags,followers,spent,timeSpent"
+DEFAULT_QUERY = "Assignee: me() Resolution: empty()"
+PER_SCROLL = 100
+SCROLL_TTL_MS = 60_000
+# A cached first page is served only while its scroll context can still be continued.
+SCROLL_REUSE_S = SCROLL_TTL_MS / 1000 - 10
+MISSING_SCROLL_ID = (
+    "invalid args `scrollId` for command `release_scroll_context`: "
+    "command release_scroll_context missing required key scrollId"
+)
+
+
+async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePagePayload:
+    """One page of a query or filter search (the first page when no scroll id is given)."""
+    body = await search_body(deps, params.query, params.filter)
+    scroll_id = params.scroll() or None
+    cache_key = _cache_key(body) if scroll_id is None else None
+    cached = _cached_page(deps, cache_key)
+    if cached is not None:
+        return cached
+    page = await _fetch_page(deps, body, scroll_id)
+    if cache_key is not None:
+        deps.caches.issue_lists.put(cache_key, page)
+    return page
+
+
+async def _fetch_page(deps: Deps, body: dict[str, Any], scroll_id: str | None) -> IssuePagePayload:
+    scroll = await pagination.search_scroll(
+        deps.tracker,
+        body,
+        fields=FIELDS,
+        scroll_id=scroll_id,
+        item_type=IssueWire,
+        per_scroll=PER_SCROLL,
+        ttl_ms=SCROLL_TTL_MS,
+    )
+    if scroll.scroll_id is not None:
+        deps.caches.scroll_tokens[scroll.scroll_id] = scroll.scroll_token or ""
+    hours, keys = deps.workday_hours(), deps.keys
+    return IssuePagePayload(
+        issues=[convert.issue(w, hours, keys) for w in scroll.items],
+        next_scroll_id=scroll.scroll_id,
+        total_count=scroll.total_count,
+        has_more=scroll.scroll_id is not None,
+    )
+
+
+def _cache_key(body: dict[str, Any]) -> bytes:
+    return msgspec.json.encode(body, order="sorted")
+
+
+def _cached_page(deps: Deps, key: bytes | None) -> IssuePagePayload | None:
+    if key is None:
+        return None
+    page = deps.caches.issue_lists.get(key)
+    age = deps.caches.issue_lists.age(key)
+    if page is None or (page.has_more and (age or 0) > SCROLL_REUSE_S):
+        return None
+    return page
+
+
+async def search_body(deps: Deps, query: str | None, filter_: Any) -> dict[str, Any]:
+    """`{query}` and/or `{filter}`; the default query when neither is usable."""
+    text = (query or "").strip() or None
+    filter_map = filter_ if isinstance(filter_, dict) and filter_ else None
+    if text is None and filter_map is None:
+        return {"query": DEFAULT_QUERY}
+    body: dict[str, Any] = {}
+    if text is not None:
+        body["query"] = text
+    if filter_map is not None:
+        body["filter"] = await rewrite_me(deps, filter_map)
+    return body
+
+
+def _is_me(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() == "me()"
+
+
+async def rewrite_me(deps: Deps, filter_map: dict[str, Any]) -> dict[str, Any]:
+    """`me()` in `filter.assignee` (string or list) becomes the login; lists are de-duplicated."""
+    assignee = filter_map.get("assignee")
+    values = assignee if isinstance(assignee, list) else [assignee]
+    if not any(_is_me(v) for v in values):
+        return filter_map
+    login = await current_login(deps)
+    if not isinstance(assignee, list):
+        return {**filter_map, "assignee": login}
+    replaced = [login if _is_me(v) else v for v in assignee]
+    return {**filter_map, "assignee": _dedupe(replaced)}
+
+
+def _dedupe(values: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+async def release_scroll_context(deps: Deps, params: ReleaseScrollParams, call: Call) -> None:
+    """Clear a scroll context on Tracker with the documented id → token body."""
+    scroll_id = params.scroll()
+    if scroll_id is None:
+        raise InvalidInput(MISSING_SCROLL_ID)
+    if not scroll_id.strip():
+        return
+    if _still_cached(deps, scroll_id):
+        return  # a cached first page still offers this context; Tracker expires it by TTL
+    token = deps.caches.scroll_tokens.pop(scroll_id, "")
+    await pagination.clear_scroll(deps.tracker, {scroll_id: token})
+
+
+def _still_cached(deps: Deps, scroll_id: str) -> bool:
+    return any(page.next_scroll_id == scroll_id for page in deps.caches.issue_lists.values())
+
+
+async def get_issue(deps: Deps, params: IssueKeyParams, call: Call) -> Issue:
+    """GET /v3/issues/<key>?fields=… → Issue."""
+    path = api_path("issues", params.issue_key)
+    response = await deps.tracker.request("GET", path, params={"fields": FIELDS})
+    return convert.issue(response.json(IssueWire), deps.workday_hours(), deps.keys)

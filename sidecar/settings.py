@@ -1,0 +1,148 @@
+"""Process settings: every CLI flag of `sidecar-interface.md` §1 and its environment twin.
+
+Owns: names, defaults, parsing and validation of the flags (a flag wins over its env twin).
+Must not know: what the settings drive. Invalid values raise SettingsError (the CLI exits 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sidecar.tracker.config import check_base_url
+
+
+class SettingsError(Exception):
+    """A flag or environment value is unusable; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_base_url: str = "https://api.tracker.yandex.net"
+    oauth_base_url: str = "https://oauth.yandex.ru"
+    ca_file: str | None = None
+    allow_http_loopback: bool = False
+    secrets: Literal["keyring", "memory"] = "keyring"
+    config_dir: Path | None = None
+    accept_language: str | None = None
+    cooldown_ms: int = 350
+    request_timeout_s: float = 30.0
+    cache_ttl_s: float = 300.0
+    log_level: str = "info"
+    demo: bool = False
+
+    def resolved_config_dir(self) -> Path:
+        return self.config_dir or default_config_dir()
+
+
+def default_config_dir() -> Path:
+    """Where the YTracker app keeps config.json (Rust `ProjectDirs("ru","sovego","ytracker")`)."""
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", home / "AppData/Roaming")) / "sovego/ytracker/config"
+    if sys.platform == "darwin":
+        return home / "Library/Application Support/ru.sovego.ytracker"
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
+    return Path(xdg) / "ytracker"
+
+
+_ENV = {
+    "api_base_url": "YTRACKER_API_BASE_URL",
+    "oauth_base_url": "YTRACKER_OAUTH_BASE_URL",
+    "ca_file": "YTRACKER_CA_FILE",
+    "allow_http_loopback": "YTRACKER_ALLOW_HTTP_LOOPBACK",
+    "secrets": "YTRACKER_SECRETS",
+    "config_dir": "YTRACKER_CONFIG_DIR",
+    "accept_language": "YTRACKER_ACCEPT_LANGUAGE",
+    "cooldown_ms": "YTRACKER_COOLDOWN_MS",
+    "request_timeout_s": "YTRACKER_REQUEST_TIMEOUT_S",
+    "cache_ttl_s": "YTRACKER_CACHE_TTL_S",
+    "log_level": "YTRACKER_LOG_LEVEL",
+    "demo": "YTRACKER_DEMO",
+}
+_FLAGS = {"allow_http_loopback", "demo"}
+_LEVELS = ("debug", "info", "warning", "error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ytracker-sidecar",
+        description="Yandex Tracker backend for the YTracker desktop app: JSON-RPC 2.0 over "
+        "stdin/stdout, one JSON message per line.",
+    )
+    add = parser.add_argument
+    add("--api-base-url", metavar="URL", help="Tracker API root [YTRACKER_API_BASE_URL]")
+    add("--oauth-base-url", metavar="URL", help="Yandex ID OAuth root [YTRACKER_OAUTH_BASE_URL]")
+    add("--ca-file", metavar="PATH", help="extra trusted CA bundle [YTRACKER_CA_FILE]")
+    add("--allow-http-loopback", action="store_true", default=None, help="permit http:// on loopback")
+    add("--secrets", choices=("keyring", "memory"), help="session store [YTRACKER_SECRETS]")
+    add("--config-dir", metavar="DIR", help="where config.json lives [YTRACKER_CONFIG_DIR]")
+    add("--accept-language", metavar="L", help="Accept-Language for Tracker [YTRACKER_ACCEPT_LANGUAGE]")
+    add("--cooldown-ms", metavar="N", help="min gap between Tracker request starts (350)")
+    add("--request-timeout-s", metavar="N", help="limit for one Tracker request (30)")
+    add("--cache-ttl-s", metavar="N", help="issue-list cache lifetime, 0 disables (300)")
+    add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
+    add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
+    add("--version", action="store_true", help="print the version and exit")
+    return parser
+
+
+def from_args(ns: argparse.Namespace, env: dict[str, str] | None = None) -> Settings:
+    """Merge parsed flags over their env twins over the defaults, then validate."""
+    env = dict(os.environ) if env is None else env
+    raw = {name: _pick(getattr(ns, name, None), env.get(var), name) for name, var in _ENV.items()}
+    values = {k: v for k, v in raw.items() if v is not None}
+    settings = Settings(**_convert(values))
+    validate(settings)
+    return settings
+
+
+def _pick(flag: object, env_value: str | None, name: str) -> object:
+    if flag is not None:
+        return flag
+    if env_value is None or env_value == "":
+        return None
+    if name in _FLAGS:
+        return env_value.strip().lower() in ("1", "true", "yes", "on")
+    return env_value
+
+
+def _convert(values: dict[str, object]) -> dict[str, object]:
+    converters = {
+        "cooldown_ms": lambda v: _number(v, "--cooldown-ms", int),
+        "request_timeout_s": lambda v: _number(v, "--request-timeout-s", float),
+        "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
+        "config_dir": lambda v: Path(str(v)).expanduser(),
+        "log_level": lambda v: str(v).lower(),
+        "api_base_url": lambda v: str(v).rstrip("/"),
+        "oauth_base_url": lambda v: str(v).rstrip("/"),
+    }
+    return {k: converters[k](v) if k in converters else v for k, v in values.items()}
+
+
+def _number(value: object, flag: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        number = kind(str(value))
+    except ValueError:
+        raise SettingsError(f"{flag} must be a number, got {value!r}") from None
+    if number < 0:
+        raise SettingsError(f"{flag} must not be negative, got {value!r}")
+    return number
+
+
+def validate(settings: Settings) -> None:
+    if settings.secrets not in ("keyring", "memory"):
+        raise SettingsError(f"--secrets must be keyring or memory, got {settings.secrets!r}")
+    if settings.log_level not in _LEVELS:
+        raise SettingsError(f"--log-level must be one of {', '.join(_LEVELS)}")
+    if settings.request_timeout_s <= 0:
+        raise SettingsError("--request-timeout-s must be greater than 0")
+    for flag, url in (("--api-base-url", settings.api_base_url), ("--oauth-base-url", settings.oauth_base_url)):
+        try:
+            check_base_url(url, settings.allow_http_loopback)
+        except ValueError as exc:
+            raise SettingsError(f"{flag}: {exc}") from None
