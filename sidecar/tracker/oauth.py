@@ -1,9 +1,9 @@
 """Yandex ID OAuth: trading an authorization code or a refresh token for tokens.
 
-Owns: `OAuthClient` (form POSTs to `<oauth_base_url>/token` over the TrackerClient's session,
-without credentials, cooldown or logging of the form), `TokenGrant`, and the wording of OAuth
-errors (`http 400 Bad Request: <body>`, `error` → tracker_code, `error_description` →
-error_messages). Must not know: where tokens are stored or when to refresh.
+Owns: `exchange_code` and `refresh_token` (form POSTs to `<oauth_base_url>/token` over the
+TrackerClient's session, without credentials, cooldown or logging of the form), `TokenGrant`,
+and the wording of OAuth errors (`http 400 Bad Request: <body>`, `error` → tracker_code,
+`error_description` → error_messages). Must not know: where tokens are stored or when to refresh.
 """
 
 from __future__ import annotations
@@ -39,45 +39,40 @@ class _OAuthErrorBody(msgspec.Struct):
     error_description: str | None = None
 
 
-class OAuthClient:
-    """Token requests to Yandex ID, sharing the TrackerClient's session."""
+async def exchange_code(
+    client: TrackerClient, code: str, client_id: str, client_secret: str
+) -> TokenGrant:
+    """grant_type=authorization_code, over the client's session.
 
-    def __init__(self, client: TrackerClient) -> None:
-        self._client = client
-        self._token_url = client.config.oauth_base_url.rstrip("/") + "/token"
+    Raises:
+        errors.HTTPStatusError subclasses (BadRequest for `invalid_grant`, …),
+        errors.TransportError, errors.DecodeError.
+    """
+    grant = {"grant_type": "authorization_code", "code": code}
+    return await _token(client, grant, client_id, client_secret)
 
-    async def exchange_code(self, code: str, client_id: str, client_secret: str) -> TokenGrant:
-        """grant_type=authorization_code.
 
-        Raises:
-            errors.HTTPStatusError subclasses (e.g. BadRequest for `invalid_grant`),
-            errors.TransportError, errors.DecodeError.
-        """
-        return await self._token(
-            {"grant_type": "authorization_code", "code": code},
-            client_id,
-            client_secret,
-        )
+async def refresh_token(
+    client: TrackerClient, refresh_token: str, client_id: str, client_secret: str
+) -> TokenGrant:
+    """grant_type=refresh_token; raises like `exchange_code` (a refused refresh is a 400)."""
+    grant = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return await _token(client, grant, client_id, client_secret)
 
-    async def refresh_token(
-        self, refresh_token: str, client_id: str, client_secret: str
-    ) -> TokenGrant:
-        """grant_type=refresh_token; same errors as `exchange_code`."""
-        return await self._token(
-            {"grant_type": "refresh_token", "refresh_token": refresh_token},
-            client_id,
-            client_secret,
-        )
 
-    async def _token(self, grant: dict[str, str], client_id: str, secret: str) -> TokenGrant:
-        form = {**grant, "client_id": client_id, "client_secret": secret}
-        response = await self._client.post_form(self._token_url, form)
-        if response.status >= 300:
-            raise oauth_error(response)
-        body = decode_body(
-            response.body, _GrantBody, status=response.status, request_id=response.request_id
-        )
-        return TokenGrant(body.access_token, body.refresh_token, body.expires_in, body.token_type)
+async def _token(
+    client: TrackerClient, grant: dict[str, str], client_id: str, secret: str
+) -> TokenGrant:
+    url = client.config.oauth_base_url.rstrip("/") + "/token"
+    response = await client.post_form(
+        url, {**grant, "client_id": client_id, "client_secret": secret}
+    )
+    if response.status >= 300:
+        raise oauth_error(response)
+    body = decode_body(
+        response.body, _GrantBody, status=response.status, request_id=response.request_id
+    )
+    return TokenGrant(body.access_token, body.refresh_token, body.expires_in, body.token_type)
 
 
 def oauth_error(response: TrackerResponse) -> errors.HTTPStatusError:
