@@ -89,7 +89,9 @@ class App:
         if not (client_id and secret and session.refresh_token):
             raise NotAuthenticated()
         try:
-            grant = await oauth.refresh_token(self.tracker, session.refresh_token, client_id, secret)
+            grant = await oauth.refresh_token(
+                self.tracker, session.refresh_token, client_id, secret
+            )
         except Unauthorized as exc:
             raise NotAuthenticated() from exc
         from sidecar.handlers.auth import session_from_grant

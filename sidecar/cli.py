@@ -6,6 +6,7 @@ Exit codes: 0 after a clean shutdown, 2 for unusable settings (e.g. an http:// b
 from __future__ import annotations
 
 import asyncio
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,7 @@ from sidecar.settings import SettingsError, build_parser, from_args
 def git_revision() -> str:
     """The revision this code was built from: baked in by the freezer, else asked of git."""
     try:
-        from sidecar._build_info import GIT_REVISION  # type: ignore[import-not-found,unused-ignore]
-
-        return str(GIT_REVISION)
+        return str(importlib.import_module("sidecar._build_info").GIT_REVISION)
     except ImportError:
         pass
     try:

@@ -1,4 +1,4 @@
-"""The app's `config.json`: defaults, normalisation, atomic saves (`frontend-contract.md` §4.12, §8.2).
+"""The app's `config.json`: defaults, normalisation, atomic saves (frontend contract §4.12, §8.2).
 
 Owns: reading and writing the file in the config dir. A missing or unreadable file silently
 yields the defaults, as in the app. Must not know: who uses the values.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from sidecar.secrets import SessionStore, StoredSession
 from sidecar.tracker.auth import Credentials
@@ -115,8 +116,10 @@ class SessionManager:
 
 
 def credentials_of(session: StoredSession) -> Credentials:
-    token_type = "iam" if session.token_type == "iam" else "oauth"
-    org_type = "cloud" if session.org_type == "cloud" else "yandex360"
+    token_type: Literal["oauth", "iam"] = "iam" if session.token_type == "iam" else "oauth"
+    org_type: Literal["yandex360", "cloud"] = (
+        "cloud" if session.org_type == "cloud" else "yandex360"
+    )
     return Credentials(
         token=session.token, token_type=token_type, org_id=session.org_id, org_type=org_type
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sidecar.tracker.config import check_base_url
 
@@ -78,10 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--api-base-url", metavar="URL", help="Tracker API root [YTRACKER_API_BASE_URL]")
     add("--oauth-base-url", metavar="URL", help="Yandex ID OAuth root [YTRACKER_OAUTH_BASE_URL]")
     add("--ca-file", metavar="PATH", help="extra trusted CA bundle [YTRACKER_CA_FILE]")
-    add("--allow-http-loopback", action="store_true", default=None, help="permit http:// on loopback")
+    add(
+        "--allow-http-loopback",
+        action="store_true",
+        default=None,
+        help="permit http:// on loopback",
+    )
     add("--secrets", choices=("keyring", "memory"), help="session store [YTRACKER_SECRETS]")
     add("--config-dir", metavar="DIR", help="where config.json lives [YTRACKER_CONFIG_DIR]")
-    add("--accept-language", metavar="L", help="Accept-Language for Tracker [YTRACKER_ACCEPT_LANGUAGE]")
+    add(
+        "--accept-language",
+        metavar="L",
+        help="Accept-Language for Tracker [YTRACKER_ACCEPT_LANGUAGE]",
+    )
     add("--cooldown-ms", metavar="N", help="min gap between Tracker request starts (350)")
     add("--request-timeout-s", metavar="N", help="limit for one Tracker request (30)")
     add("--cache-ttl-s", metavar="N", help="issue-list cache lifetime, 0 disables (300)")
@@ -96,7 +106,7 @@ def from_args(ns: argparse.Namespace, env: dict[str, str] | None = None) -> Sett
     env = dict(os.environ) if env is None else env
     raw = {name: _pick(getattr(ns, name, None), env.get(var), name) for name, var in _ENV.items()}
     values = {k: v for k, v in raw.items() if v is not None}
-    settings = Settings(**_convert(values))
+    settings = replace(Settings(), **_convert(values))
     validate(settings)
     return settings
 
@@ -111,8 +121,8 @@ def _pick(flag: object, env_value: str | None, name: str) -> object:
     return env_value
 
 
-def _convert(values: dict[str, object]) -> dict[str, object]:
-    converters = {
+def _convert(values: dict[str, object]) -> dict[str, Any]:
+    converters: dict[str, Callable[[object], object]] = {
         "cooldown_ms": lambda v: _number(v, "--cooldown-ms", int),
         "request_timeout_s": lambda v: _number(v, "--request-timeout-s", float),
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
@@ -141,7 +151,10 @@ def validate(settings: Settings) -> None:
         raise SettingsError(f"--log-level must be one of {', '.join(_LEVELS)}")
     if settings.request_timeout_s <= 0:
         raise SettingsError("--request-timeout-s must be greater than 0")
-    for flag, url in (("--api-base-url", settings.api_base_url), ("--oauth-base-url", settings.oauth_base_url)):
+    for flag, url in (
+        ("--api-base-url", settings.api_base_url),
+        ("--oauth-base-url", settings.oauth_base_url),
+    ):
         try:
             check_base_url(url, settings.allow_http_loopback)
         except ValueError as exc:

@@ -30,7 +30,9 @@ class Timer:
 
     def state(self) -> TimerState:
         if self._start is None:
-            return TimerState(active=False, issue_key=None, issue_summary=None, start_time=None, elapsed=0)
+            return TimerState(
+                active=False, issue_key=None, issue_summary=None, start_time=None, elapsed=0
+            )
         return TimerState(
             active=True,
             issue_key=self._key,

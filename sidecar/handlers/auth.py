@@ -15,7 +15,7 @@ MISSING_CLIENT = (
     "Client credentials are missing. Configure your OAuth app credentials before logging in."
 )
 EMPTY_TOKEN = "Access token must not be empty"
-IAM_NEEDS_CLOUD = "IAM tokens work only with Yandex Cloud organizations (orgType \"cloud\")"
+IAM_NEEDS_CLOUD = 'IAM tokens work only with Yandex Cloud organizations (orgType "cloud")'
 
 
 async def has_session(deps: Deps, params: NoParams, call: Call) -> bool:
@@ -26,7 +26,7 @@ async def has_session(deps: Deps, params: NoParams, call: Call) -> bool:
 async def get_client_credentials_info(
     deps: Deps, params: NoParams, call: Call
 ) -> ClientCredentialsInfo:
-    """Whether YTRACKER_CLIENT_ID / YTRACKER_CLIENT_SECRET were passed in (the secret stays here)."""
+    """Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in (the secret stays)."""
     return ClientCredentialsInfo(
         client_id=deps.client_id or None, has_client_secret=bool(deps.client_secret)
     )

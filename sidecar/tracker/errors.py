@@ -121,7 +121,7 @@ class SidecarError(Exception):
 class NotAuthenticated(SidecarError):
     """No usable session: never signed in, signed out, expired IAM token or a refused refresh."""
 
-    kind = "unauthenticated"
+    kind: ClassVar[ErrorKind] = "unauthenticated"
 
     def __init__(self, message: str = NOT_AUTHENTICATED_MESSAGE, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -130,25 +130,25 @@ class NotAuthenticated(SidecarError):
 class InvalidInput(SidecarError):
     """Local validation failed before anything was sent."""
 
-    kind = "invalid"
+    kind: ClassVar[ErrorKind] = "invalid"
 
 
 class LocalIOError(SidecarError):
     """A local file, directory, config or keyring operation failed."""
 
-    kind = "local_io"
+    kind: ClassVar[ErrorKind] = "local_io"
 
 
 class InternalError(SidecarError):
     """A state the sidecar should never reach."""
 
-    kind = "internal"
+    kind: ClassVar[ErrorKind] = "internal"
 
 
 class TrackerError(SidecarError):
     """Talking to Tracker (or Yandex OAuth) failed."""
 
-    kind = "server_error"
+    kind: ClassVar[ErrorKind] = "server_error"
 
 
 class HTTPStatusError(TrackerError):
@@ -180,43 +180,43 @@ class HTTPStatusError(TrackerError):
 class Unauthorized(HTTPStatusError):
     """401: the token is missing, wrong, expired or revoked."""
 
-    kind = "unauthenticated"
+    kind: ClassVar[ErrorKind] = "unauthenticated"
 
 
 class Forbidden(HTTPStatusError):
     """403: no rights, or the organization header/id is wrong."""
 
-    kind = "forbidden"
+    kind: ClassVar[ErrorKind] = "forbidden"
 
 
 class NotFound(HTTPStatusError):
     """404."""
 
-    kind = "not_found"
+    kind: ClassVar[ErrorKind] = "not_found"
 
 
 class Conflict(HTTPStatusError):
     """409/412: an edit conflict (stale version) or a duplicate `unique`."""
 
-    kind = "conflict"
+    kind: ClassVar[ErrorKind] = "conflict"
 
 
 class BadRequest(HTTPStatusError):
     """400/413/422 and any other 4xx: Tracker refused the request as invalid."""
 
-    kind = "invalid"
+    kind: ClassVar[ErrorKind] = "invalid"
 
 
 class RateLimited(HTTPStatusError):
     """429."""
 
-    kind = "rate_limited"
+    kind: ClassVar[ErrorKind] = "rate_limited"
 
 
 class ServerError(HTTPStatusError):
     """5xx."""
 
-    kind = "server_error"
+    kind: ClassVar[ErrorKind] = "server_error"
 
 
 class TransportError(TrackerError):
@@ -226,7 +226,7 @@ class TransportError(TrackerError):
     was never established), which decides whether a POST may be retried.
     """
 
-    kind = "network"
+    kind: ClassVar[ErrorKind] = "network"
 
     def __init__(self, message: str, *, sent: bool = True, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -236,19 +236,19 @@ class TransportError(TrackerError):
 class NetworkError(TransportError):
     """Connect failure, reset, DNS or TLS failure, or a body cut short."""
 
-    kind = "network"
+    kind: ClassVar[ErrorKind] = "network"
 
 
 class RequestTimeout(TransportError):
     """Connect, total or inactivity timeout."""
 
-    kind = "timeout"
+    kind: ClassVar[ErrorKind] = "timeout"
 
 
 class DecodeError(TrackerError):
     """A 2xx answer whose body could not be decoded as the documented payload."""
 
-    kind = "server_error"
+    kind: ClassVar[ErrorKind] = "server_error"
 
 
 _STATUS_CLASSES: dict[int, type[HTTPStatusError]] = {

@@ -28,7 +28,7 @@ class IssueWire(Wire):
     tags: Any = None
     followers: Any = None
     spent: Any = None
-    timeSpent: Any = None  # noqa: N815 - Tracker's field name
+    timeSpent: Any = None
     version: Any = None
 
 
@@ -36,22 +36,22 @@ class UserWire(Wire):
     display: Any = None
     login: Any = None
     email: Any = None
-    avatarUrl: Any = None  # noqa: N815
-    avatarId: Any = None  # noqa: N815
+    avatarUrl: Any = None
+    avatarId: Any = None
 
 
 class CommentWire(Wire):
     id: Any = None
     text: Any = None
-    createdAt: Any = None  # noqa: N815
-    createdBy: Any = None  # noqa: N815
+    createdAt: Any = None
+    createdBy: Any = None
 
 
 class AttachmentWire(Wire):
     id: Any = None
     name: Any = None
     content: Any = None
-    mimeType: Any = None  # noqa: N815
+    mimeType: Any = None
     mimetype: Any = None
 
 
@@ -66,10 +66,10 @@ class TransitionWire(Wire):
 class WorklogWire(Wire):
     id: Any = None
     start: Any = None
-    createdAt: Any = None  # noqa: N815
+    createdAt: Any = None
     duration: Any = None
     comment: Any = None
-    createdBy: Any = None  # noqa: N815
+    createdBy: Any = None
     issue: Any = None
 
 
@@ -79,7 +79,7 @@ class ChecklistItemWire(Wire):
     checked: Any = None
     assignee: Any = None
     deadline: Any = None
-    checklistItemType: Any = None  # noqa: N815
+    checklistItemType: Any = None
 
 
 class EntityWire(Wire):
