@@ -142,7 +142,10 @@ class Endpoint:
         finally:
             for task in waits:
                 task.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+            outcomes = await asyncio.gather(*waits, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):  # a failing transport ends serving, loudly
+                self._log.error("rpc: reading stopped", exc_info=outcome)
 
     async def _read_loop(self) -> None:
         while (frame := await self._transport.read()) is not None:
@@ -243,8 +246,8 @@ class Endpoint:
 
     def _on_request(self, request: Request, sink: Sink) -> None:
         id = request_id(request)
-        method = self._shutdown_method if request.method == SHUTDOWN else None
-        method = method or self._router.get(request.method)
+        builtin = request.method == SHUTDOWN
+        method = self._shutdown_method if builtin else self._router.get(request.method)
         if not self._accepting:
             sink(_error(id, INVALID_REQUEST, "Server is shutting down"))
         elif id in self._in_flight:
