@@ -1,8 +1,9 @@
 """The one global gap between the starts of any two Tracker requests.
 
-Owns: `Cooldown`, an aiolimiter `AsyncLimiter(1, gap)` (capacity 1, so never a burst) behind a
-priority turnstile: interactive waiters always pass before background ones, FIFO within each
-class. Must not know: HTTP or what the slot is used for.
+Owns: `Cooldown`, an aiolimiter `AsyncLimiter(1, gap)` (capacity 1, so never a burst) with a
+priority queue in front: each slot the limiter frees goes to the best waiter *at that moment*,
+interactive before background, FIFO within each class. Must not know: HTTP or what the slot
+is used for.
 """
 
 from __future__ import annotations
@@ -27,49 +28,43 @@ class Cooldown:
         self._limiter: AsyncLimiter | None = None
         self._waiters: list[_Waiter] = []
         self._order = itertools.count()
-        self._busy = False
+        self._pump: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def slot(self, background: bool = False) -> AsyncIterator[None]:
         if self.gap_s > 0:
-            await self._enter(background)
-            try:
-                await self._limiter_for_loop().acquire()
-            finally:
-                self._leave()
+            await self._wait_turn(background)
         yield
+
+    async def _wait_turn(self, background: bool) -> None:
+        limiter = self._limiter_for_loop()
+        if not self._waiters and self._pump is None and limiter.has_capacity():
+            await limiter.acquire()  # free capacity: returns without suspending
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (int(background), next(self._order), future))
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._grant_slots(limiter))
+        # A cancelled wait cancels `future`, which the pump then skips.
+        await future
+
+    async def _grant_slots(self, limiter: AsyncLimiter) -> None:
+        """Hand each slot the limiter frees to the best waiter queued when it frees."""
+        try:
+            while self._waiters:
+                await limiter.acquire()
+                self._grant_next()
+        finally:
+            self._pump = None
+
+    def _grant_next(self) -> None:
+        while self._waiters:
+            future = heapq.heappop(self._waiters)[2]
+            if not future.done():
+                future.set_result(None)
+                return
 
     def _limiter_for_loop(self) -> AsyncLimiter:
         if self._limiter is None:
             self._limiter = AsyncLimiter(1, self.gap_s)
         return self._limiter
-
-    async def _enter(self, background: bool) -> None:
-        if not self._busy and not self._waiters:
-            self._busy = True
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        waiter: _Waiter = (int(background), next(self._order), future)
-        heapq.heappush(self._waiters, waiter)
-        try:
-            await future
-        except asyncio.CancelledError:
-            self._abandon(waiter)
-            raise
-
-    def _abandon(self, waiter: _Waiter) -> None:
-        future = waiter[2]
-        if future.done() and not future.cancelled():
-            self._leave()  # the turn was handed to us just before the cancel: pass it on
-            return
-        if waiter in self._waiters:
-            self._waiters.remove(waiter)
-            heapq.heapify(self._waiters)
-
-    def _leave(self) -> None:
-        while self._waiters:
-            future = heapq.heappop(self._waiters)[2]
-            if not future.done():
-                future.set_result(None)  # the turn passes on; _busy stays set
-                return
-        self._busy = False
