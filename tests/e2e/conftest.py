@@ -1,0 +1,46 @@
+"""End-to-end fixtures: spawned sidecars pointed at the fake Tracker, and the secret audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import Sidecar
+
+SpawnFn = Callable[..., Sidecar]
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[SpawnFn]:
+    """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end."""
+    started: list[Sidecar] = []
+
+    def _spawn(*args: str, env: dict[str, str] | None = None) -> Sidecar:
+        base = {"YTRACKER_CONFIG_DIR": str(tmp_path / "config")}
+        sidecar = Sidecar(args, env={**base, **(env or {})})
+        started.append(sidecar)
+        return sidecar
+
+    yield _spawn
+    for sidecar in started:
+        sidecar.stop()
+
+
+def fake_args(fake: Any, *extra: str) -> list[str]:
+    """Flags that point a sidecar at the fake Tracker over HTTPS with its test CA."""
+    return [
+        "--api-base-url",
+        fake.url,
+        "--oauth-base-url",
+        fake.oauth_url,
+        "--ca-file",
+        fake.ca_file,
+        "--secrets",
+        "memory",
+        "--cooldown-ms",
+        "0",
+        *extra,
+    ]

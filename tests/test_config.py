@@ -1,0 +1,60 @@
+"""config.json: defaults, the app's normalisation, atomic saves, and I/O failures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sidecar.api.local import Config
+from sidecar.config import ConfigStore, normalise
+from sidecar.tracker.errors import LocalIOError
+
+
+def test_missing_or_broken_file_gives_defaults(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path)
+    assert store.load() == Config()
+    store.path.write_text("{not json")
+    assert store.load() == Config()
+    store.path.write_text(json.dumps({"workday_hours": 300}))
+    assert store.load() == Config()
+
+
+def test_partial_file_takes_defaults_for_missing_keys(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path)
+    store.path.write_text(json.dumps({"workday_hours": 6, "extra": 1}))
+    assert store.load() == Config(workday_hours=6)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (Config(timer_notification_interval=0), Config(timer_notification_interval=1)),
+        (Config(workday_hours=0), Config(workday_hours=1)),
+        (Config(workday_hours=30), Config(workday_hours=24)),
+        (Config(workday_start_time=" 08:30 "), Config(workday_start_time="08:30")),
+        (Config(workday_start_time="25:00"), Config()),
+        (Config(workday_end_time="soon"), Config()),
+    ],
+)
+def test_normalise(given: Config, expected: Config) -> None:
+    assert normalise(given) == expected
+
+
+def test_save_writes_pretty_normalised_json_atomically(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path / "nested")
+    saved = store.save(Config(workday_hours=40, timer_notification_interval=5))
+    assert saved == Config(workday_hours=24, timer_notification_interval=5)
+    text = store.path.read_text()
+    assert json.loads(text)["workday_hours"] == 24
+    assert "\n  " in text  # pretty-printed like serde_json::to_string_pretty
+    assert [p.name for p in store.path.parent.iterdir()] == ["config.json"]
+
+
+def test_save_failure_is_local_io_and_keeps_the_old_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(LocalIOError):
+        ConfigStore(blocker).save(Config())
+    assert blocker.read_text() == "x"
