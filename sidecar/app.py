@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from sidecar import PROTOCOL_VERSION, __version__
+from sidecar.api.base import NoParams
 from sidecar.api.system import Ready
 from sidecar.cache import TTLCache
 from sidecar.config import ConfigStore
+from sidecar.contract import DISCOVER, discover
 from sidecar.handlers import bind
 from sidecar.handlers.deps import Caches, Deps
 from sidecar.rpc.endpoint import Endpoint
@@ -110,6 +112,7 @@ class App:
                 method.result_type,
                 summary=method.summary,
             )
+        router.add(DISCOVER, discover, NoParams, dict[str, Any], summary="The OpenRPC document")
         router.freeze()
         return router
 

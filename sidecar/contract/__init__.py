@@ -1,0 +1,50 @@
+"""The generated contract: JSON Schema, OpenRPC and TypeScript from the sidecar's own types.
+
+Owns: which files the generator writes (`outputs`), and the OpenRPC document the running
+sidecar answers `rpc.discover` with (`openrpc_document`). The types themselves live in
+`sidecar/api` and the method table in `sidecar/handlers`; this package only reads them.
+Must not know: the wire or the endpoint (the app registers `rpc.discover`).
+
+    python -m sidecar.contract            regenerate protocol/schema/ and frontend-contract/
+    python -m sidecar.contract --check    exit 1 when a committed file differs
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from sidecar.contract import catalog, openrpc, typescript
+
+SCHEMA_DIR = "protocol/schema"
+TS_DIR = "frontend-contract/src/generated"
+GENERATED_DIRS = (SCHEMA_DIR, TS_DIR)
+DISCOVER = "rpc.discover"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def openrpc_document() -> dict[str, Any]:
+    """The service description; built on first use, identical to `openrpc.json`."""
+    return openrpc.document(catalog.build(openrpc.OPENRPC_REF))
+
+
+async def discover(params: object, ctx: object) -> dict[str, Any]:
+    """The `rpc.discover` handler: this service's OpenRPC document."""
+    return openrpc_document()
+
+
+def outputs() -> dict[str, str]:
+    """Repository-relative path → content of every generated file."""
+    bundle = catalog.build(openrpc.BUNDLE_REF)
+    files = {
+        f"{SCHEMA_DIR}/openrpc.json": _json(openrpc_document()),
+        f"{SCHEMA_DIR}/ytracker-sidecar.schema.json": _json(openrpc.schema_bundle(bundle)),
+    }
+    ts_files = typescript.render(catalog.build(openrpc.BUNDLE_REF))
+    files.update({f"{TS_DIR}/{name}": text for name, text in ts_files.items()})
+    return files
