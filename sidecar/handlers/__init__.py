@@ -12,7 +12,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
-from sidecar.handlers import auth, issues, system, users
+from sidecar.handlers import (
+    auth,
+    catalogs,
+    checklists,
+    comments,
+    issues,
+    system,
+    transitions,
+    users,
+    worklogs,
+)
 from sidecar.handlers.deps import Call, Deps
 
 Handler = Callable[[Deps, Any, Call], Awaitable[Any]]
@@ -31,6 +41,36 @@ COMMANDS: dict[str, Handler] = {
     "get_issues": issues.get_issues,
     "release_scroll_context": issues.release_scroll_context,
     "get_issue": issues.get_issue,
+    "update_issue": issues.update_issue,
+    "update_issue_extended": issues.update_issue_extended,
+    "create_issue": issues.create_issue,
+    "patch_issue": issues.patch_issue,
+    # comments
+    "get_comments": comments.get_comments,
+    "add_comment": comments.add_comment,
+    "update_comment": comments.update_comment,
+    "delete_comment": comments.delete_comment,
+    # work
+    "get_issue_worklogs": worklogs.get_issue_worklogs,
+    "log_work": worklogs.log_work,
+    "get_today_logged_seconds_for_issues": worklogs.get_today_logged_seconds_for_issues,
+    # checklists
+    "get_checklist": checklists.get_checklist,
+    "add_checklist_item": checklists.add_checklist_item,
+    "edit_checklist_item": checklists.edit_checklist_item,
+    "delete_checklist": checklists.delete_checklist,
+    "delete_checklist_item": checklists.delete_checklist_item,
+    # catalogs
+    "get_statuses": catalogs.get_statuses,
+    "get_resolutions": catalogs.get_resolutions,
+    "get_priorities": catalogs.get_priorities,
+    "get_issue_types": catalogs.get_issue_types,
+    "get_queues": catalogs.get_queues,
+    "get_projects": catalogs.get_projects,
+    "get_users": catalogs.get_users,
+    # transitions
+    "get_transitions": transitions.get_transitions,
+    "execute_transition": transitions.execute_transition,
 }
 
 

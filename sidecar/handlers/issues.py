@@ -1,8 +1,10 @@
-"""Issues: the scroll-paged list, one issue, and the scroll-context release.
+"""Issues: the scroll-paged list, one issue, the scroll-context release, edits and creation.
 
 Business rules of `frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
 `filter.assignee`, sorted scroll pages of 100 with a 60 s TTL, `has_more` = a scroll id came
 back. First pages are cached for --cache-ttl-s while their scroll context is still alive.
+Edits follow §5: PATCH bodies carry only the given values (passed through untouched, empty
+strings included); `create_issue` trims and requires `queue` and `summary`.
 """
 
 from __future__ import annotations
@@ -12,17 +14,22 @@ from typing import Any
 import msgspec
 
 from sidecar.api.issues import (
+    CreateIssueParams,
     GetIssuesParams,
     Issue,
     IssueKeyParams,
     IssuePagePayload,
+    PatchIssueParams,
     ReleaseScrollParams,
+    UpdateIssueExtendedParams,
+    UpdateIssueParams,
 )
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.users import current_login
+from sidecar.handlers.writes import present, write
 from sidecar.tracker import pagination
-from sidecar.tracker.client import api_path
+from sidecar.tracker.client import TrackerResponse, api_path
 from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import IssueWire
 
@@ -32,6 +39,8 @@ PER_SCROLL = 100
 SCROLL_TTL_MS = 60_000
 # A cached first page is served only while its scroll context can still be continued.
 SCROLL_REUSE_S = SCROLL_TTL_MS / 1000 - 10
+EMPTY_QUEUE = "Queue cannot be empty"
+EMPTY_SUMMARY = "Summary cannot be empty"
 MISSING_SCROLL_ID = (
     "invalid args `scrollId` for command `release_scroll_context`: "
     "command release_scroll_context missing required key scrollId"
@@ -147,4 +156,71 @@ async def get_issue(deps: Deps, params: IssueKeyParams, call: Call) -> Issue:
     """GET /v3/issues/<key>?fields=… → Issue."""
     path = api_path("issues", params.issue_key)
     response = await deps.tracker.request("GET", path, params={"fields": FIELDS})
+    return _issue(deps, response)
+
+
+def _issue(deps: Deps, response: TrackerResponse) -> Issue:
     return convert.issue(response.json(IssueWire), deps.workday_hours(), deps.keys)
+
+
+async def update_issue(deps: Deps, params: UpdateIssueParams, call: Call) -> None:
+    """PATCH summary and/or description (both absent sends `{}`)."""
+    body = present(summary=params.summary, description=params.description)
+    await write(deps, "PATCH", api_path("issues", params.issue_key), json=body)
+
+
+def _list_change(add: list[str] | None, remove: list[str] | None) -> dict[str, Any] | None:
+    return present(add=add, remove=remove) or None
+
+
+def extended_patch(params: UpdateIssueExtendedParams) -> dict[str, Any]:
+    """The PATCH body of `update_issue_extended` (frontend contract §5)."""
+    return present(
+        summary=params.summary,
+        description=params.description,
+        priority=None if params.priority is None else {"key": params.priority},
+        type=None if params.issue_type is None else {"key": params.issue_type},
+        assignee=params.assignee,
+        tags=_list_change(params.tags_add, params.tags_remove),
+        followers=_list_change(params.followers_add, params.followers_remove),
+    )
+
+
+async def update_issue_extended(deps: Deps, params: UpdateIssueExtendedParams, call: Call) -> None:
+    """PATCH the detail pane's fields: text, priority, type, assignee, tags, followers."""
+    path = api_path("issues", params.issue_key)
+    await write(deps, "PATCH", path, json=extended_patch(params))
+
+
+def create_body(params: CreateIssueParams) -> dict[str, Any]:
+    """The POST body of `create_issue`; raises the backend's messages for a blank queue/summary."""
+    queue, summary = params.queue.strip(), params.summary.strip()
+    if not queue:
+        raise InvalidInput(EMPTY_QUEUE)
+    if not summary:
+        raise InvalidInput(EMPTY_SUMMARY)
+    return {
+        "queue": queue,
+        "summary": summary,
+        **present(
+            description=params.description,
+            type=params.issue_type,
+            priority=params.priority,
+            assignee=params.assignee,
+            project=params.project,
+            attachmentIds=params.attachment_ids,
+        ),
+    }
+
+
+async def create_issue(deps: Deps, params: CreateIssueParams, call: Call) -> Issue:
+    """POST a new issue → the created Issue."""
+    response = await write(deps, "POST", api_path("issues"), json=create_body(params))
+    return _issue(deps, response)
+
+
+async def patch_issue(deps: Deps, params: PatchIssueParams, call: Call) -> Issue:
+    """PATCH a raw Tracker body; `version` is the optimistic lock (a mismatch is a conflict)."""
+    query = None if params.version is None else {"version": params.version}
+    path = api_path("issues", params.issue_key)
+    return _issue(deps, await write(deps, "PATCH", path, json=params.patch, params=query))

@@ -1,0 +1,63 @@
+"""Comments of an issue: every page of the list, add, and the extras edit and delete.
+
+Rules of `frontend-contract.md` §5: a comment whose trimmed text is empty is refused with
+`Comment text cannot be empty`, and the text is sent untrimmed. Unlike the old backend, which
+showed only Tracker's first page, the list follows the id cursor to the end.
+Must not know: how comments are shown or cached by the frontend.
+"""
+
+from __future__ import annotations
+
+from sidecar.api.comments import AddCommentParams, Comment, DeleteCommentParams, UpdateCommentParams
+from sidecar.api.issues import IssueKeyParams
+from sidecar.handlers import convert
+from sidecar.handlers.deps import Call, Deps
+from sidecar.handlers.writes import write
+from sidecar.tracker import pagination
+from sidecar.tracker.client import api_path
+from sidecar.tracker.errors import InvalidInput
+from sidecar.tracker.models import CommentWire
+
+EMPTY_TEXT = "Comment text cannot be empty"
+PER_PAGE = 100
+
+
+def _checked(text: str) -> str:
+    if not text.strip():
+        raise InvalidInput(EMPTY_TEXT)
+    return text
+
+
+def _path(issue_key: str, *rest: str) -> str:
+    return api_path("issues", issue_key, "comments", *rest)
+
+
+async def get_comments(deps: Deps, params: IssueKeyParams, call: Call) -> list[Comment]:
+    """Every comment of an issue, oldest first (all cursor pages)."""
+    wires = await pagination.all_by_cursor(
+        deps.tracker,
+        _path(params.issue_key),
+        item_type=CommentWire,
+        per_page=PER_PAGE,
+        id_of=lambda wire: convert.wire_id(wire.id) or None,
+    )
+    return [convert.comment(wire) for wire in wires]
+
+
+async def add_comment(deps: Deps, params: AddCommentParams, call: Call) -> None:
+    """POST a comment (the text as typed; blank text is refused)."""
+    body = {"text": _checked(params.text)}
+    await write(deps, "POST", _path(params.issue_key), json=body)
+
+
+async def update_comment(deps: Deps, params: UpdateCommentParams, call: Call) -> Comment:
+    """PATCH a comment's text → the updated Comment (blank text is refused)."""
+    body = {"text": _checked(params.text)}
+    path = _path(params.issue_key, str(params.comment_id))
+    response = await write(deps, "PATCH", path, json=body)
+    return convert.comment(response.json(CommentWire))
+
+
+async def delete_comment(deps: Deps, params: DeleteCommentParams, call: Call) -> None:
+    """DELETE a comment."""
+    await write(deps, "DELETE", _path(params.issue_key, str(params.comment_id)))
