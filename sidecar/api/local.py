@@ -45,3 +45,10 @@ class TimerStopped(Dto):
 class StartTimerParams(Params):
     issue_key: str
     issue_summary: str | None = None
+
+
+class StopTimerResult(Dto, array_like=True):
+    """`stop_timer`'s result, a JSON array `[elapsedSeconds, issueKey | null]` (a Rust tuple)."""
+
+    elapsed_seconds: int
+    issue_key: str | None

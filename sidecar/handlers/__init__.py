@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any, get_type_hints
 
 from sidecar.handlers import (
+    attachments,
     auth,
     catalogs,
     checklists,
     comments,
     issues,
+    local,
     system,
     transitions,
     users,
@@ -37,6 +39,12 @@ COMMANDS: dict[str, Handler] = {
     "login_with_token": auth.login_with_token,
     "logout": auth.logout,
     "get_current_user": users.get_current_user,
+    # local state
+    "get_config": local.get_config,
+    "save_config": local.save_config,
+    "start_timer": local.start_timer,
+    "stop_timer": local.stop_timer,
+    "get_timer_state": local.get_timer_state,
     # issues
     "get_issues": issues.get_issues,
     "release_scroll_context": issues.release_scroll_context,
@@ -54,6 +62,13 @@ COMMANDS: dict[str, Handler] = {
     "get_issue_worklogs": worklogs.get_issue_worklogs,
     "log_work": worklogs.log_work,
     "get_today_logged_seconds_for_issues": worklogs.get_today_logged_seconds_for_issues,
+    # attachments
+    "get_attachments": attachments.get_attachments,
+    "download_attachment": attachments.download_attachment,
+    "preview_attachment": attachments.preview_attachment,
+    "preview_inline_image": attachments.preview_inline_image,
+    "upload_attachment": attachments.upload_attachment,
+    "upload_temp_attachment": attachments.upload_temp_attachment,
     # checklists
     "get_checklist": checklists.get_checklist,
     "add_checklist_item": checklists.add_checklist_item,

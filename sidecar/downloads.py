@@ -1,0 +1,220 @@
+"""Where a downloaded attachment lands, and landing it atomically (frontend contract §9.9).
+
+Owns: the destination rules (trimmed; a bare name goes to the user's Downloads folder, anything
+with a `/` or `\\` is used verbatim), finding that folder (XDG user-dirs on Linux, `~/Downloads`
+elsewhere), and `AtomicFile`: bytes go to a hidden temporary file beside the destination that
+is renamed into place only when complete, so a failed or cancelled transfer never leaves a
+partial file and never touches an existing one. Must not know: HTTP, Tracker or the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import re
+import secrets
+import stat
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+from sidecar.tracker.errors import InvalidInput, LocalIOError
+
+EMPTY_DESTINATION = "Destination path cannot be empty"
+_XDG_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(?P<value>[^"]*)"\s*$')
+_TEMP_ATTEMPTS = 8
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
+
+
+def os_error_text(exc: OSError) -> str:
+    """`Permission denied (os error 13)`, as Rust's io::Error displayed itself."""
+    return _error_text(exc.errno, exc.strerror or str(exc))
+
+
+def _error_text(code: int | None, text: str) -> str:
+    return f"{text} (os error {code})" if code else text
+
+
+def io_error(exc: OSError, path: Path | str) -> LocalIOError:
+    """`io error: Permission denied (os error 13): <path>`: the old backend's prefix."""
+    return LocalIOError(f"io error: {os_error_text(exc)}: {path}")
+
+
+def _os_error(code: int, path: Path) -> LocalIOError:
+    return LocalIOError(f"io error: {_error_text(code, os.strerror(code))}: {path}")
+
+
+# -- where ----------------------------------------------------------------------------------
+
+
+def resolve_destination(dest_path: str, downloads: Path | None, cwd: Path) -> Path:
+    """The absolute file path a download goes to.
+
+    Raises:
+        InvalidInput: the trimmed path is empty.
+    """
+    text = dest_path.strip()
+    if not text:
+        raise InvalidInput(EMPTY_DESTINATION)
+    if "/" in text or "\\" in text:
+        return cwd / text  # an absolute `text` replaces `cwd`
+    return (downloads or cwd) / text
+
+
+def downloads_dir(
+    env: Mapping[str, str] | None = None, home: Path | None = None, platform: str | None = None
+) -> Path | None:
+    """The user's Downloads folder, or None when the platform names none."""
+    env = os.environ if env is None else env
+    home = home or _home()
+    if home is None:
+        return None
+    if (platform or sys.platform).startswith("linux"):
+        return xdg_download_dir(env, home)
+    return home / "Downloads"
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):
+        return None
+
+
+def xdg_download_dir(env: Mapping[str, str], home: Path) -> Path | None:
+    """`XDG_DOWNLOAD_DIR` from `$XDG_CONFIG_HOME/user-dirs.dirs`, as xdg-user-dirs writes it."""
+    config_home = env.get("XDG_CONFIG_HOME", "")
+    base = Path(config_home) if os.path.isabs(config_home) else home / ".config"
+    try:
+        lines = (base / "user-dirs.dirs").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    values = [m["value"] for m in map(_XDG_LINE.match, lines) if m]
+    return _xdg_value(values[-1], home) if values else None
+
+
+def _xdg_value(value: str, home: Path) -> Path | None:
+    if value == "$HOME" or value.startswith("$HOME/"):
+        return home / value[len("$HOME/") :]
+    return Path(value) if value.startswith("/") else None
+
+
+def check_destination(path: Path) -> None:
+    """Refuse what cannot become a file before any byte is fetched.
+
+    Raises:
+        LocalIOError: the destination is a directory or an existing file we may not replace.
+    """
+    if path.is_dir():
+        raise _os_error(errno.EISDIR, path)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise _os_error(errno.EACCES, path)
+
+
+# -- how ------------------------------------------------------------------------------------
+
+
+class AtomicFile:
+    """A temporary file beside `destination`, renamed over it by `commit()`.
+
+    Writes run in a worker thread so a slow disk never stalls the event loop; a cancelled
+    write is finished before the file is closed and removed.
+    """
+
+    def __init__(self, destination: Path) -> None:
+        self.destination = destination
+        self.temp_path: Path | None = None
+        self._file: IO[bytes] | None = None
+        self._pending: asyncio.Future[int] | None = None
+
+    def open(self) -> None:
+        """Create the parent directories and the temporary file.
+
+        Raises:
+            LocalIOError: a directory cannot be created or the folder is not writable.
+        """
+        parent = self.destination.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise io_error(exc, parent) from exc
+        self._file = self._create_temp(parent)
+
+    def _create_temp(self, parent: Path) -> IO[bytes]:
+        for _ in range(_TEMP_ATTEMPTS):
+            candidate = parent / f".{self.destination.name}.{secrets.token_hex(4)}.part"
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise io_error(exc, self.destination) from exc
+            self.temp_path = candidate
+            return os.fdopen(fd, "wb")
+        raise _os_error(errno.EEXIST, self.destination)
+
+    async def write(self, chunk: bytes) -> None:
+        """Append `chunk`.
+
+        Raises:
+            LocalIOError: the disk is full or the write failed.
+        """
+        file = self._open_file()
+        self._pending = asyncio.ensure_future(asyncio.to_thread(file.write, chunk))
+        try:
+            await asyncio.shield(self._pending)
+        except OSError as exc:
+            raise io_error(exc, self.destination) from exc
+
+    async def commit(self) -> None:
+        """Flush to disk and rename over the destination (keeping an existing file's mode).
+
+        Raises:
+            LocalIOError: flushing or renaming failed (the temporary file is then removed).
+        """
+        file, temp = self._open_file(), self.temp_path
+        assert temp is not None
+        try:
+            await asyncio.to_thread(_flush_and_close, file, self.destination)
+            self._file = None
+            os.replace(temp, self.destination)
+        except OSError as exc:
+            raise io_error(exc, self.destination) from exc
+        self.temp_path = None
+
+    async def discard(self) -> None:
+        """Close and remove the temporary file; the destination is left as it was."""
+        if self._pending is not None and not self._pending.done():
+            await asyncio.wait([self._pending])
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self.temp_path is not None:
+            self.temp_path.unlink(missing_ok=True)
+            self.temp_path = None
+
+    def _open_file(self) -> IO[bytes]:
+        if self._file is None:
+            raise RuntimeError("AtomicFile is not open")
+        return self._file
+
+
+def _flush_and_close(file: IO[bytes], destination: Path) -> None:
+    try:
+        file.flush()
+        _copy_mode(file.fileno(), destination)
+        os.fsync(file.fileno())
+    finally:
+        file.close()
+
+
+def _copy_mode(fd: int, destination: Path) -> None:
+    """An overwritten file keeps its permissions, as writing over it in place would."""
+    try:
+        mode = stat.S_IMODE(destination.stat().st_mode)
+    except OSError:
+        return
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
