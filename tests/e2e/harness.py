@@ -8,6 +8,7 @@ output fails the test that caused it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -62,8 +63,12 @@ class Sidecar:
         self.notifications: list[dict[str, Any]] = []
         self._pending: dict[Any, Any] = {}
         self._next_id = 0
-        threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump_stdout, daemon=True),
+            threading.Thread(target=self._pump_stderr, daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -174,6 +179,17 @@ class Sidecar:
         return self.proc.wait(timeout=timeout)
 
     def stop(self) -> int:
+        """EOF, then wait (kill if it does not go), then close the pipes once drained."""
+        code = self._end()
+        for pump in self._pumps:  # a pipe closed under a running pump would fail its read
+            pump.join(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        return code
+
+    def _end(self) -> int:
         """EOF, then wait; kill if it does not go (the test then fails on the exit code)."""
         if self.proc.poll() is None:
             try:
