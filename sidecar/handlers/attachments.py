@@ -196,12 +196,12 @@ class Progress:
     """`$/progress` for one transfer: the start, then at most every MiB or quarter second,
     then the end; never the same count twice in a row."""
 
-    STEP_BYTES = 1 << 20
-    STEP_S = 0.25
-
-    def __init__(self, call: Call, total: int | None) -> None:
+    def __init__(
+        self, call: Call, total: int | None, *, step_bytes: int = 1 << 20, step_s: float = 0.25
+    ) -> None:
         self._call = call
         self.total = total
+        self._step_bytes, self._step_s = step_bytes, step_s
         self.done = 0
         self._sent = -1
         self._sent_at = 0.0
@@ -221,7 +221,7 @@ class Progress:
         now = time.monotonic()
         if self.done == self._sent:
             return
-        due = self.done - self._sent >= self.STEP_BYTES or now - self._sent_at >= self.STEP_S
+        due = self.done - self._sent >= self._step_bytes or now - self._sent_at >= self._step_s
         if force or due:
             self._sent, self._sent_at = self.done, now
             self._call.progress(self.done, self.total)

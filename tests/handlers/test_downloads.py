@@ -1,0 +1,191 @@
+"""Download destinations (§9.9), the Downloads folder lookup, and the atomic temporary file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from sidecar.downloads import (
+    EMPTY_DESTINATION,
+    AtomicFile,
+    check_destination,
+    downloads_dir,
+    resolve_destination,
+    xdg_download_dir,
+)
+from sidecar.tracker.errors import InvalidInput, LocalIOError
+
+CWD = Path("/work/here")
+DOWNLOADS = Path("/home/u/Downloads")
+
+
+@pytest.mark.parametrize("dest", ["", "   ", "\t\n"])
+def test_an_empty_destination_is_refused(dest: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        resolve_destination(dest, DOWNLOADS, CWD)
+    assert caught.value.message == EMPTY_DESTINATION == "Destination path cannot be empty"
+    assert caught.value.kind == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("dest", "expected"),
+    [
+        ("report.txt", DOWNLOADS / "report.txt"),
+        ("  report.txt  ", DOWNLOADS / "report.txt"),
+        ("no extension", DOWNLOADS / "no extension"),
+        ("sub/report.txt", CWD / "sub/report.txt"),
+        ("./report.txt", CWD / "report.txt"),
+        ("/abs/dir/report.txt", Path("/abs/dir/report.txt")),
+        ("win\\report.txt", CWD / "win\\report.txt"),
+    ],
+)
+def test_a_bare_name_goes_to_downloads_anything_with_a_slash_is_verbatim(
+    dest: str, expected: Path
+) -> None:
+    assert resolve_destination(dest, DOWNLOADS, CWD) == expected
+
+
+def test_without_a_downloads_folder_a_bare_name_goes_to_the_working_directory() -> None:
+    assert resolve_destination("a.bin", None, CWD) == CWD / "a.bin"
+
+
+def _user_dirs(config_home: Path, text: str) -> None:
+    config_home.mkdir(parents=True, exist_ok=True)
+    (config_home / "user-dirs.dirs").write_text(text, encoding="utf-8")
+
+
+def test_xdg_user_dirs_name_the_linux_downloads_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _user_dirs(
+        home / ".config",
+        '# written by xdg-user-dirs-update\nXDG_DESKTOP_DIR="$HOME/Desktop"\n'
+        'XDG_DOWNLOAD_DIR="$HOME/Загрузки"\n',
+    )
+    assert downloads_dir({}, home, "linux") == home / "Загрузки"
+
+
+def test_xdg_config_home_is_honoured_and_absolute_values_kept(tmp_path: Path) -> None:
+    config = tmp_path / "cfg"
+    _user_dirs(config, 'XDG_DOWNLOAD_DIR="/data/dl"\n')
+    env = {"XDG_CONFIG_HOME": str(config)}
+    assert xdg_download_dir(env, tmp_path / "home") == Path("/data/dl")
+
+
+def test_a_relative_xdg_config_home_is_ignored(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _user_dirs(home / ".config", 'XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    assert xdg_download_dir({"XDG_CONFIG_HOME": "relative"}, home) == home / "Downloads"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        'XDG_MUSIC_DIR="$HOME/Music"\n',
+        '#XDG_DOWNLOAD_DIR="$HOME/x"\n',
+        'XDG_DOWNLOAD_DIR="rel"',
+    ],
+)
+def test_linux_without_a_usable_entry_has_no_downloads_folder(tmp_path: Path, text: str) -> None:
+    _user_dirs(tmp_path / ".config", text)
+    assert downloads_dir({}, tmp_path, "linux") is None
+
+
+def test_linux_without_a_user_dirs_file_has_no_downloads_folder(tmp_path: Path) -> None:
+    assert downloads_dir({}, tmp_path, "linux") is None
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_elsewhere_the_downloads_folder_is_in_home(tmp_path: Path, platform: str) -> None:
+    assert downloads_dir({}, tmp_path, platform) == tmp_path / "Downloads"
+
+
+def test_a_directory_is_not_a_destination(tmp_path: Path) -> None:
+    with pytest.raises(LocalIOError) as caught:
+        check_destination(tmp_path)
+    assert caught.value.message == f"io error: Is a directory (os error 21): {tmp_path}"
+    assert caught.value.kind == "local_io"
+
+
+def test_a_new_or_writable_file_is_a_destination(tmp_path: Path) -> None:
+    check_destination(tmp_path / "new.txt")
+    (tmp_path / "old.txt").write_text("old")
+    check_destination(tmp_path / "old.txt")
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return [name for name in _entries(folder) if name.endswith(".part")]
+
+
+async def test_commit_creates_parents_and_renames_the_complete_file(tmp_path: Path) -> None:
+    dest = tmp_path / "a" / "b" / "file.bin"
+    target = AtomicFile(dest)
+    target.open()
+    assert target.temp_path is not None and target.temp_path.parent == dest.parent
+    assert not dest.exists()
+    for chunk in (b"one ", b"two ", b"three"):
+        await target.write(chunk)
+    await target.commit()
+    await target.discard()  # a no-op after commit
+    assert dest.read_bytes() == b"one two three"
+    assert _leftovers(dest.parent) == []
+
+
+async def test_discard_removes_the_temporary_file_and_keeps_the_old_one(tmp_path: Path) -> None:
+    dest = tmp_path / "keep.txt"
+    dest.write_bytes(b"precious")
+    target = AtomicFile(dest)
+    target.open()
+    await target.write(b"half of the new")
+    assert len(_leftovers(tmp_path)) == 1
+    await target.discard()
+    assert dest.read_bytes() == b"precious"
+    assert _leftovers(tmp_path) == []
+
+
+async def test_a_cancelled_write_is_finished_before_the_file_is_removed(tmp_path: Path) -> None:
+    target = AtomicFile(tmp_path / "x.bin")
+    target.open()
+    writing = asyncio.ensure_future(target.write(b"x" * (8 << 20)))
+    await asyncio.sleep(0)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    await target.discard()
+    assert _entries(tmp_path) == []
+
+
+async def test_an_overwritten_file_keeps_its_mode(tmp_path: Path) -> None:
+    dest = tmp_path / "script.sh"
+    dest.write_text("old")
+    dest.chmod(0o750)
+    target = AtomicFile(dest)
+    target.open()
+    await target.write(b"new")
+    await target.commit()
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o750 and dest.read_text() == "new"
+
+
+async def test_a_new_file_gets_the_usual_mode_not_the_temporary_files(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = AtomicFile(tmp_path / "new.txt")
+    target.open()
+    await target.commit()
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_parent_that_is_a_file_is_a_clear_io_error(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("not a folder")
+    target = AtomicFile(tmp_path / "plain" / "sub" / "x.txt")
+    with pytest.raises(LocalIOError) as caught:
+        target.open()
+    assert caught.value.message.startswith("io error: Not a directory (os error 20): ")
