@@ -2,18 +2,48 @@
 // Do not edit: change sidecar/api (or the handler table) and regenerate.
 
 import type {
+  AddChecklistItemParams,
+  AddCommentParams,
+  Attachment,
+  AttachmentParams,
+  AttachmentPreview,
+  ChecklistItem,
+  ChecklistItemParams,
   ClientCredentialsInfo,
+  Comment,
+  Config,
+  CreateIssueParams,
+  DeleteCommentParams,
+  DownloadAttachmentParams,
+  EditChecklistItemParams,
   ExchangeCodeParams,
+  ExecuteTransitionParams,
   GetIssuesParams,
+  InlineImageParams,
   Issue,
   IssueKeyParams,
   IssuePagePayload,
+  LogWorkParams,
   LoginWithTokenParams,
   NoParams,
   OpenRpcDocument,
+  PatchIssueParams,
   ReleaseScrollParams,
+  SaveConfigParams,
+  SimpleEntity,
+  StartTimerParams,
+  StopTimerResult,
+  TimerState,
+  TodayLoggedParams,
+  Transition,
+  UpdateCommentParams,
+  UpdateIssueExtendedParams,
+  UpdateIssueParams,
+  UploadAttachmentParams,
+  UploadTempAttachmentParams,
   UserProfile,
   VersionInfo,
+  WorklogEntry,
 } from "./types.js";
 
 /** Every method the sidecar answers: name → {params, result}. */
@@ -34,12 +64,84 @@ export interface Methods {
   logout: { params: NoParams; result: null };
   /** GET /v3/myself → UserProfile (also primes the cached login). */
   get_current_user: { params: NoParams; result: UserProfile };
+  /** The normalised config; the defaults when the file is missing or unreadable. */
+  get_config: { params: NoParams; result: Config };
+  /** Write the normalised config (atomically; an I/O failure leaves the old file). */
+  save_config: { params: SaveConfigParams; result: null };
+  /** Start timing an issue, replacing any running timer without saving it. */
+  start_timer: { params: StartTimerParams; result: null };
+  /** Stop the timer: `[elapsedSeconds, issueKey]`, or `[0, null]` when idle. */
+  stop_timer: { params: NoParams; result: StopTimerResult };
+  /** The timer snapshot; `elapsed` is recomputed while running and 0 when idle. */
+  get_timer_state: { params: NoParams; result: TimerState };
   /** One page of a query or filter search (the first page when no scroll id is given). */
   get_issues: { params: GetIssuesParams; result: IssuePagePayload };
   /** Clear a scroll context on Tracker with the documented id → token body. */
   release_scroll_context: { params: ReleaseScrollParams; result: null };
   /** GET /v3/issues/<key>?fields=… → Issue. */
   get_issue: { params: IssueKeyParams; result: Issue };
+  /** PATCH summary and/or description (both absent sends `{}`). */
+  update_issue: { params: UpdateIssueParams; result: null };
+  /** PATCH the detail pane's fields: text, priority, type, assignee, tags, followers. */
+  update_issue_extended: { params: UpdateIssueExtendedParams; result: null };
+  /** POST a new issue → the created Issue. */
+  create_issue: { params: CreateIssueParams; result: Issue };
+  /** PATCH a raw Tracker body; `version` is the optimistic lock (a mismatch is a conflict). */
+  patch_issue: { params: PatchIssueParams; result: Issue };
+  /** Every comment of an issue, oldest first (all cursor pages). */
+  get_comments: { params: IssueKeyParams; result: Comment[] };
+  /** POST a comment (the text as typed; blank text is refused). */
+  add_comment: { params: AddCommentParams; result: null };
+  /** PATCH a comment's text → the updated Comment (blank text is refused). */
+  update_comment: { params: UpdateCommentParams; result: Comment };
+  /** DELETE a comment. */
+  delete_comment: { params: DeleteCommentParams; result: null };
+  /** Every work log of an issue, oldest first (all cursor pages, no cap). */
+  get_issue_worklogs: { params: IssueKeyParams; result: WorklogEntry[] };
+  /** POST a work log: human duration → ISO 8601, starting now or at `start`. */
+  log_work: { params: LogWorkParams; result: null };
+  /** Seconds the signed-in user logged today on the given issues (0 for no issues). */
+  get_today_logged_seconds_for_issues: { params: TodayLoggedParams; result: number };
+  /** GET /v3/issues/<key>/attachments → Attachment[] (files on the issue and its comments). */
+  get_attachments: { params: IssueKeyParams; result: Attachment[] };
+  /** Stream an attachment into a file; a bare name goes to the user's Downloads folder. */
+  download_attachment: { params: DownloadAttachmentParams; result: null };
+  /** An attachment's bytes as base64 with its MIME type (for the image preview). */
+  preview_attachment: { params: AttachmentParams; result: AttachmentPreview };
+  /** An image referenced from markdown: an absolute URL, an attachment path, or an API path. */
+  preview_inline_image: { params: InlineImageParams; result: AttachmentPreview };
+  /** Upload a local file to an issue (multipart part `file`, streamed from disk). */
+  upload_attachment: { params: UploadAttachmentParams; result: Attachment };
+  /** Upload a local file as a temporary attachment (its id goes into `attachmentIds`). */
+  upload_temp_attachment: { params: UploadTempAttachmentParams; result: Attachment };
+  /** The issue's checklist items, in order. */
+  get_checklist: { params: IssueKeyParams; result: ChecklistItem[] };
+  /** POST one item (creating the checklist if there was none). */
+  add_checklist_item: { params: AddChecklistItemParams; result: null };
+  /** PATCH one item with the keys given (toggle, or edit text/assignee/deadline). */
+  edit_checklist_item: { params: EditChecklistItemParams; result: null };
+  /** DELETE the whole checklist. */
+  delete_checklist: { params: IssueKeyParams; result: null };
+  /** DELETE one item. */
+  delete_checklist_item: { params: ChecklistItemParams; result: null };
+  /** Every issue status. */
+  get_statuses: { params: NoParams; result: SimpleEntity[] };
+  /** Every resolution. */
+  get_resolutions: { params: NoParams; result: SimpleEntity[] };
+  /** Every priority. */
+  get_priorities: { params: NoParams; result: SimpleEntity[] };
+  /** Every issue type. */
+  get_issue_types: { params: NoParams; result: SimpleEntity[] };
+  /** Every queue (keyed by queue key), all pages. */
+  get_queues: { params: NoParams; result: SimpleEntity[] };
+  /** Every project (keyed by project id), all pages. */
+  get_projects: { params: NoParams; result: SimpleEntity[] };
+  /** Every user of the organization, all pages. */
+  get_users: { params: NoParams; result: UserProfile[] };
+  /** The transitions available from the issue's current status. */
+  get_transitions: { params: IssueKeyParams; result: Transition[] };
+  /** POST `_execute` with the optional comment and resolution key. */
+  execute_transition: { params: ExecuteTransitionParams; result: null };
   /** Stop accepting requests; answered once in-flight work has finished or been cancelled. */
   shutdown: { params: NoParams; result: null };
   /** This service's OpenRPC document. */
@@ -60,9 +162,45 @@ export const METHOD_NAMES = [
   "login_with_token",
   "logout",
   "get_current_user",
+  "get_config",
+  "save_config",
+  "start_timer",
+  "stop_timer",
+  "get_timer_state",
   "get_issues",
   "release_scroll_context",
   "get_issue",
+  "update_issue",
+  "update_issue_extended",
+  "create_issue",
+  "patch_issue",
+  "get_comments",
+  "add_comment",
+  "update_comment",
+  "delete_comment",
+  "get_issue_worklogs",
+  "log_work",
+  "get_today_logged_seconds_for_issues",
+  "get_attachments",
+  "download_attachment",
+  "preview_attachment",
+  "preview_inline_image",
+  "upload_attachment",
+  "upload_temp_attachment",
+  "get_checklist",
+  "add_checklist_item",
+  "edit_checklist_item",
+  "delete_checklist",
+  "delete_checklist_item",
+  "get_statuses",
+  "get_resolutions",
+  "get_priorities",
+  "get_issue_types",
+  "get_queues",
+  "get_projects",
+  "get_users",
+  "get_transitions",
+  "execute_transition",
   "shutdown",
   "rpc.discover",
 ] as const satisfies readonly MethodName[];

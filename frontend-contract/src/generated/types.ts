@@ -3,15 +3,165 @@
 
 import type { ErrorKind } from "./errors.js";
 
+export interface AddChecklistItemParams {
+  issueKey: string;
+  item: ChecklistItemCreatePayload;
+}
+
+export interface AddCommentParams {
+  issueKey: string;
+  text: string;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  url: string;
+  mime_type: string | null;
+}
+
+export interface AttachmentParams {
+  issueKey: string;
+  attachmentId: string;
+}
+
+/** Image bytes for the UI: `data:${mime_type};base64,${data_base64}`. */
+export interface AttachmentPreview {
+  mime_type: string;
+  data_base64: string;
+}
+
 /** Params of the `$/cancelRequest` notification a client sends. */
 export interface CancelParams {
   id: number | string;
+}
+
+export interface ChecklistItem {
+  id: string;
+  text: string;
+  checked: boolean;
+  assignee: string | null;
+  deadline: string | null;
+  deadline_type: string | null;
+  is_exceeded: boolean | null;
+  item_type: string | null;
+}
+
+export interface ChecklistItemCreatePayload {
+  text: string;
+  /** @default null */
+  checked?: boolean | null;
+  /** @default null */
+  assignee?: string | null;
+  /** @default null */
+  deadline?: string | null;
+  /** @default null */
+  deadline_type?: string | null;
+}
+
+export interface ChecklistItemParams {
+  issueKey: string;
+  itemId: string;
+}
+
+export interface ChecklistItemUpdatePayload {
+  /** @default null */
+  text?: string | null;
+  /** @default null */
+  checked?: boolean | null;
+  /** @default null */
+  assignee?: string | null;
+  /** @default null */
+  deadline?: string | null;
+  /** @default null */
+  deadline_type?: string | null;
 }
 
 /** Whether the OAuth app credentials are configured (the secret itself never leaves). */
 export interface ClientCredentialsInfo {
   client_id: string | null;
   has_client_secret: boolean;
+}
+
+export interface Comment {
+  id: string;
+  text: string;
+  author: string;
+  created_at: string;
+}
+
+/** `config.json`; the same object is `get_config`'s result and `save_config`'s argument. */
+export interface Config {
+  /**
+   * @minimum 0
+   * @maximum 4294967295
+   */
+  timer_notification_interval: number;
+  /**
+   * @minimum 0
+   * @maximum 255
+   */
+  workday_hours: number;
+  workday_start_time: string;
+  workday_end_time: string;
+}
+
+/**
+ * `config.json`; the same object is `get_config`'s result and `save_config`'s argument.
+ * `Config` as a client sends it (defaulted fields may be omitted).
+ */
+export interface ConfigInput {
+  /**
+   * @minimum 0
+   * @maximum 4294967295
+   * @default 15
+   */
+  timer_notification_interval?: number;
+  /**
+   * @minimum 0
+   * @maximum 255
+   * @default 8
+   */
+  workday_hours?: number;
+  /** @default "09:00" */
+  workday_start_time?: string;
+  /** @default "17:00" */
+  workday_end_time?: string;
+}
+
+export interface CreateIssueParams {
+  queue: string;
+  summary: string;
+  /** @default null */
+  description?: string | null;
+  /** @default null */
+  issueType?: string | null;
+  /** @default null */
+  priority?: string | null;
+  /** @default null */
+  assignee?: string | null;
+  /** @default null */
+  project?: string | null;
+  /** @default null */
+  attachmentIds?: number[] | null;
+}
+
+/** Extra method `delete_comment`. */
+export interface DeleteCommentParams {
+  issueKey: string;
+  commentId: string | number;
+}
+
+export interface DownloadAttachmentParams {
+  issueKey: string;
+  attachmentId: string;
+  destPath: string;
+}
+
+export interface EditChecklistItemParams {
+  issueKey: string;
+  itemId: string;
+  update: ChecklistItemUpdatePayload;
 }
 
 /** `error.data` of every domain failure (codes -32001..-32010 and -32603 from Tracker). */
@@ -34,6 +184,15 @@ export interface ExchangeCodeParams {
   orgType?: string;
 }
 
+export interface ExecuteTransitionParams {
+  issueKey: string;
+  transitionId: string;
+  /** @default null */
+  comment?: string | null;
+  /** @default null */
+  resolution?: string | null;
+}
+
 /** Accepts both `scroll_id` (what the frontend sends) and `scrollId` (what Tauri read). */
 export interface GetIssuesParams {
   /** @default null */
@@ -50,6 +209,10 @@ export interface GetIssuesParams {
 export interface IncidentData {
   kind: ErrorKind;
   incidentId: string;
+}
+
+export interface InlineImageParams {
+  path: string;
 }
 
 /** `error.data` of -32602: the offending top-level argument (if known) and msgspec's detail. */
@@ -83,6 +246,15 @@ export interface IssuePagePayload {
   has_more: boolean;
 }
 
+export interface LogWorkParams {
+  issueKey: string;
+  duration: string;
+  /** @default "" */
+  comment?: string;
+  /** @default null */
+  start?: string | null;
+}
+
 export interface LoginWithTokenParams {
   token: string;
   /** @default "oauth" */
@@ -98,6 +270,14 @@ export type NoParams = Record<string, never>;
 
 /** The OpenRPC 1.3 document describing this service (see `protocol/schema/openrpc.json`). */
 export type OpenRpcDocument = Record<string, unknown>;
+
+/** Extra method: a Tracker PATCH body passed through; `version` is the optimistic lock. */
+export interface PatchIssueParams {
+  issueKey: string;
+  patch: Record<string, unknown>;
+  /** @default null */
+  version?: number | null;
+}
 
 /** An issue's priority (same fallback as Status). */
 export interface Priority {
@@ -125,10 +305,20 @@ export interface ReleaseScrollParams {
   scrollId?: string | null;
 }
 
+export interface SaveConfigParams {
+  config: ConfigInput;
+}
+
 /** A catalog entry or field reference: both values are always non-null strings. */
 export interface SimpleEntity {
   key: string;
   display: string;
+}
+
+export interface StartTimerParams {
+  issueKey: string;
+  /** @default null */
+  issueSummary?: string | null;
 }
 
 /** An issue's status (`{key:"unknown", display:"Unknown"}` when unusable). */
@@ -136,6 +326,9 @@ export interface Status {
   key: string;
   display: string;
 }
+
+/** `stop_timer`'s result, a JSON array `[elapsedSeconds, issueKey | null]` (a Rust tuple). */
+export type StopTimerResult = [number, string | null];
 
 /** `get_timer_state` and the `timer-tick` notification. */
 export interface TimerState {
@@ -152,6 +345,62 @@ export interface TimerStopped {
   elapsed: number;
 }
 
+export interface TodayLoggedParams {
+  issueKeys: string[];
+}
+
+export interface Transition {
+  id: string;
+  name: string;
+  to_status: Status | null;
+}
+
+/** Extra method `update_comment`. */
+export interface UpdateCommentParams {
+  issueKey: string;
+  commentId: string | number;
+  text: string;
+}
+
+export interface UpdateIssueExtendedParams {
+  issueKey: string;
+  /** @default null */
+  summary?: string | null;
+  /** @default null */
+  description?: string | null;
+  /** @default null */
+  priority?: string | null;
+  /** @default null */
+  issueType?: string | null;
+  /** @default null */
+  assignee?: string | null;
+  /** @default null */
+  tagsAdd?: string[] | null;
+  /** @default null */
+  tagsRemove?: string[] | null;
+  /** @default null */
+  followersAdd?: string[] | null;
+  /** @default null */
+  followersRemove?: string[] | null;
+}
+
+export interface UpdateIssueParams {
+  issueKey: string;
+  /** @default null */
+  summary?: string | null;
+  /** @default null */
+  description?: string | null;
+}
+
+export interface UploadAttachmentParams {
+  issueKey: string;
+  filePath: string;
+}
+
+export interface UploadTempAttachmentParams {
+  filePath: string;
+}
+
 /** `get_current_user` and every element of `get_users`. */
 export interface UserProfile {
   display: string | null;
@@ -165,4 +414,12 @@ export interface VersionInfo {
   name: string;
   version: string;
   protocol: string;
+}
+
+export interface WorklogEntry {
+  id: string;
+  date: string;
+  duration_seconds: number;
+  comment: string;
+  author: string;
 }
