@@ -22,11 +22,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, TypeVar
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
-import aiohttp
 import msgspec
 from yarl import URL
 
@@ -36,8 +35,10 @@ from .config import ClientConfig, check_base_url
 from .cooldown import Cooldown
 from .responses import TrackerResponse, status_error
 from .retry import run_with_retries
-from .transport import make_session, map_aiohttp_errors
 from .urls import api_path, origin_of, redact
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["ProgressCallback", "TrackerClient", "TrackerResponse", "TrackerStream", "api_path"]
 
@@ -46,6 +47,20 @@ ProgressCallback = Callable[[int, "int | None"], None]
 Params = Mapping[str, "str | int"]
 # Builds a fresh request body for one send; files it opens are closed with the ExitStack.
 BodyFactory = Callable[[ExitStack], Any]
+
+
+@contextmanager
+def map_aiohttp_errors() -> Iterator[None]:
+    """`transport.map_aiohttp_errors`, imported on first use.
+
+    aiohttp (via `.transport`) loads only when the first request is made: importing it costs
+    ~150 ms, which must stay off the path to the `ready` notification and the first `ping`.
+    """
+    from .transport import map_aiohttp_errors as mapped
+
+    with mapped():
+        yield
+
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -139,10 +154,21 @@ class TrackerClient:
         self._cooldown = Cooldown(config.cooldown_s)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
-        self._request_timeout = aiohttp.ClientTimeout(
-            total=config.request_timeout_s, connect=config.connect_timeout_s
+
+    @cached_property
+    def _request_timeout(self) -> aiohttp.ClientTimeout:
+        import aiohttp  # deferred, see map_aiohttp_errors
+
+        return aiohttp.ClientTimeout(
+            total=self.config.request_timeout_s, connect=self.config.connect_timeout_s
         )
-        self._transfer_timeout = aiohttp.ClientTimeout(
+
+    @cached_property
+    def _transfer_timeout(self) -> aiohttp.ClientTimeout:
+        import aiohttp  # deferred, see map_aiohttp_errors
+
+        config = self.config
+        return aiohttp.ClientTimeout(
             total=None, connect=config.connect_timeout_s, sock_read=config.transfer_idle_timeout_s
         )
 
@@ -356,6 +382,8 @@ class TrackerClient:
         if self._closed:
             raise RuntimeError("TrackerClient is closed")
         if self._session is None:
+            from .transport import make_session  # deferred, see map_aiohttp_errors
+
             self._session = make_session(self.config.ca_file, self.config.user_agent)
         return self._session
 
@@ -431,6 +459,8 @@ def _file_form(
     stack: ExitStack,
 ) -> aiohttp.FormData:
     """A multipart body whose `file` part streams from a freshly opened file."""
+    import aiohttp  # deferred, see map_aiohttp_errors
+
     try:
         raw = io.FileIO(file_path, "rb")
     except OSError as exc:
@@ -438,8 +468,10 @@ def _file_form(
     total = os.fstat(raw.fileno()).st_size
     report = _threadsafe_reporter(progress, total)
     reader = stack.enter_context(_ProgressReader(raw, report))
-    form = aiohttp.FormData()
-    form.add_field("file", reader, filename=filename, content_type=content_type)
+    # Raw UTF-8 in Content-Disposition, as browsers send it; only quotes and breaks escaped.
+    safe_name = filename.replace('"', "%22").replace("\r", " ").replace("\n", " ")
+    form = aiohttp.FormData(quote_fields=False)
+    form.add_field("file", reader, filename=safe_name, content_type=content_type)
     return form
 
 

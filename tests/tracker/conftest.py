@@ -49,7 +49,10 @@ class MiniServer:
         queue = list(responses)
 
         async def handler(_request: web.Request) -> web.Response:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
+            template = queue.pop(0) if len(queue) > 1 else queue[0]
+            # A Response can be sent once; serve a copy so templates may repeat.
+            body = template.body if isinstance(template.body, bytes) else b""
+            return web.Response(status=template.status, body=body, headers=template.headers)
 
         self.route(method, path, handler)
 
@@ -84,7 +87,7 @@ async def _serve(ca: trustme.CA) -> AsyncIterator[MiniServer]:
             return web.Response(status=404, text=f"no route {request.method} {request.path}")
         return await routed(request)
 
-    app = web.Application(middlewares=[dispatch])
+    app = web.Application(middlewares=[dispatch], client_max_size=64 * 1024 * 1024)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)
     runner = web.AppRunner(app, handler_cancellation=True)
