@@ -6,6 +6,8 @@ Owns: construction order, the `ready` notification, the demo wiring and the tear
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import os
 import time
@@ -121,11 +123,22 @@ class App:
             self.router(), StdioTransport(), translate_error=translate, logger=log
         )
         self.notify("ready", Ready(version=__version__, protocol=PROTOCOL_VERSION))
+        _ = _load_http_stack()
         try:
             return await self.endpoint.serve()
         finally:
             self.timer.close()
             await self.tracker.close()
+
+
+def _load_http_stack() -> asyncio.Future[Any]:
+    """Import aiohttp and the TLS modules in a worker thread once `ready` is out.
+
+    They cost ~150 ms, so the client defers them; loading them here spares the first Tracker
+    call that wait. `asyncio.run` joins the worker before the process exits.
+    """
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(None, importlib.import_module, "sidecar.tracker.transport")
 
 
 async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
