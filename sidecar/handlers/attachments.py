@@ -10,6 +10,7 @@ API origin.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import mimetypes
 import os
@@ -63,11 +64,10 @@ async def get_attachments(deps: Deps, params: IssueKeyParams, call: Call) -> lis
 
 async def download_attachment(deps: Deps, params: DownloadAttachmentParams, call: Call) -> None:
     """Stream an attachment into a file; a bare name goes to the user's Downloads folder."""
-    destination = resolve_destination(params.dest_path, _downloads(deps), Path.cwd())
-    check_destination(destination)
+    destination = await asyncio.to_thread(_destination, deps, params.dest_path)
     url = content_url(await _find(deps, params.issue_key, params.attachment_id))
     target = AtomicFile(destination)
-    target.open()
+    await asyncio.to_thread(target.open)
     try:
         await _receive(deps, url, target, call)
         await target.commit()
@@ -138,9 +138,13 @@ def content_url(wire: AttachmentWire) -> str:
     return url
 
 
-def _downloads(deps: Deps) -> Path | None:
+def _destination(deps: Deps, dest_path: str) -> Path:
+    """Where the file goes, checked before any byte is fetched (blocking: file system)."""
     found = deps.downloads_dir() if deps.downloads_dir is not None else downloads_dir()
-    return Path(found) if found is not None else None
+    downloads = Path(found) if found is not None else None
+    destination = resolve_destination(dest_path, downloads, Path.cwd())
+    check_destination(destination)
+    return destination
 
 
 # -- previews -------------------------------------------------------------------------------
@@ -260,7 +264,7 @@ def _readable_size(file_path: str) -> int:
 
 
 async def _upload(deps: Deps, path: str, file_path: str, call: Call) -> Attachment:
-    progress = Progress(call, _readable_size(file_path))
+    progress = Progress(call, await asyncio.to_thread(_readable_size, file_path))
     name = upload_name(file_path)
     response = await deps.tracker.upload(
         path, file_path, filename=name, content_type=guess_mime(name), progress=progress.update
