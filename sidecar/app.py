@@ -22,6 +22,7 @@ from sidecar.cache import TTLCache
 from sidecar.config import ConfigStore
 from sidecar.contract import DISCOVER, discover
 from sidecar.handlers import bind
+from sidecar.handlers.auth import refreshed_session
 from sidecar.handlers.deps import Caches, Deps
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.router import Router
@@ -33,7 +34,7 @@ from sidecar.timer import Timer
 from sidecar.tracker import oauth
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
-from sidecar.tracker.errors import NotAuthenticated, Unauthorized
+from sidecar.tracker.errors import HTTPStatusError, NotAuthenticated
 from sidecar.tracker.retry import RetryPolicy
 from sidecar.wire_errors import translate
 
@@ -87,22 +88,24 @@ class App:
         if self.endpoint is not None:
             self.endpoint.notify(method, params)
 
-    async def _refresh(self, session: StoredSession) -> StoredSession:
-        """OAuth refresh-token grant; a refused refresh ends the session (re-login)."""
+    async def _refresh(self, session: StoredSession) -> StoredSession | None:
+        """OAuth refresh-token grant; None without client credentials (nothing to refresh with).
+
+        `invalid_grant` means the refresh token is expired or revoked: NotAuthenticated ends the
+        session. Anything else (network, 5xx, `invalid_client`) propagates as it is.
+        """
         client_id, secret = self.deps.client_id, self.deps.client_secret
         if not (client_id and secret and session.refresh_token):
-            raise NotAuthenticated()
+            return None
         try:
             grant = await oauth.refresh_token(
                 self.tracker, session.refresh_token, client_id, secret
             )
-        except Unauthorized as exc:
-            raise NotAuthenticated() from exc
-        from sidecar.handlers.auth import session_from_grant
-
-        fresh = session_from_grant(grant, session.org_id, session.org_type, time.time())
-        fresh.refresh_token = fresh.refresh_token or session.refresh_token
-        return fresh
+        except HTTPStatusError as exc:
+            if exc.tracker_code == "invalid_grant":
+                raise NotAuthenticated() from exc
+            raise
+        return refreshed_session(session, grant, time.time())
 
     def router(self) -> Router:
         router = Router()

@@ -1,8 +1,9 @@
 """Where the user's Tracker session lives: a SessionStore and its stored value.
 
 Owns: the stored session format (the app's `{"token","org_id","org_type"}` JSON, extended with
-`token_type`, `refresh_token`, `expires_at`; extra keys keep the old readers working) and the
-in-memory store. The OS keyring store is added in `sidecar/keyring_store.py`.
+`token_type`, `refresh_token`, `expires_at`; extra keys keep the old readers working), the
+store protocol with its one failure type (`StoreError`), and the in-memory store. The OS keyring
+store lives in `sidecar/keyring_store.py`.
 Must not know: HTTP, OAuth, or when a session is refreshed.
 """
 
@@ -14,6 +15,8 @@ import msgspec
 
 SERVICE = "ru.sovego.YTracker"
 ACCOUNT = "session"
+# Services the app migrated from (frontend-contract §8.1), in the order it checks them.
+LEGACY_SERVICES = ("ru.sovego.ytracker-tauri", "ru.sovego.ytracker", "ru.sovego.YTracker")
 
 
 class StoredSession(msgspec.Struct, kw_only=True):
@@ -23,6 +26,9 @@ class StoredSession(msgspec.Struct, kw_only=True):
     token_type: str = "oauth"
     refresh_token: str | None = None
     expires_at: float | None = None  # unix seconds; None = unknown (the app never stored it)
+
+    def __repr__(self) -> str:  # tracebacks and debuggers must never show the tokens
+        return f"StoredSession(token_type={self.token_type!r}, org_type={self.org_type!r})"
 
 
 _decoder = msgspec.json.Decoder(StoredSession)
@@ -34,7 +40,9 @@ def encode_session(session: StoredSession) -> str:
 
 def decode_session(text: str) -> StoredSession:
     """Raises msgspec.DecodeError (a ValidationError included) on a damaged entry."""
-    return _decoder.decode(text)
+    session = _decoder.decode(text)
+    session.org_type = canonical_org_type(session.org_type)
+    return session
 
 
 def canonical_org_type(value: str | None) -> str:
@@ -42,8 +50,28 @@ def canonical_org_type(value: str | None) -> str:
     return "cloud" if (value or "").strip().lower() == "cloud" else "yandex360"
 
 
+class StoreError(Exception):
+    """A store operation failed. The message is a detail for the user; it never holds a secret.
+
+    `service` names the entry that failed (the current one, or a legacy one being read).
+    """
+
+    def __init__(self, detail: str, *, service: str = SERVICE) -> None:
+        super().__init__(detail)
+        self.service = service
+
+
 class SessionStore(Protocol):
-    """Blocking storage calls; the session manager runs them off the event loop."""
+    """Blocking storage calls; the session manager runs them off the event loop.
+
+    Every method raises StoreError and nothing else; `delete` of a missing entry succeeds.
+    """
+
+    service: str
+
+    def check(self) -> None:
+        """Raise StoreError when the store cannot be used at all (no usable OS secret store)."""
+        ...
 
     def load(self) -> StoredSession | None: ...
 
@@ -55,8 +83,13 @@ class SessionStore(Protocol):
 class MemoryStore:
     """`--secrets memory` and `--demo`: the session lives as long as the process."""
 
+    service = SERVICE
+
     def __init__(self, initial: StoredSession | None = None) -> None:
         self._session = initial
+
+    def check(self) -> None:
+        return None
 
     def load(self) -> StoredSession | None:
         return self._session

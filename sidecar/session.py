@@ -1,27 +1,47 @@
 """The signed-in session: the one source of Tracker credentials for every request.
 
-Owns: the in-memory copy of the stored session, sign-in/sign-out, and token refresh (before
-expiry and once after a 401), shared by concurrent requests through one lock. Implements the
-tracker's CredentialsProvider. Must not know: HTTP details (refresh is an injected function) or
-which store backs it.
+Owns: the in-memory copy of the stored session (loaded once, updated on every change),
+sign-in/sign-out, token refresh (before expiry and once after a 401) shared by concurrent
+requests through one lock, the end of a session whose refresh token is refused, IAM expiry, and
+the wording of store failures. Implements the tracker's CredentialsProvider.
+Must not know: HTTP details (refresh is an injected function) or which store backs it.
+
+Ordering: `generation` grows with every change of the in-memory session. A refresh or a load
+that started under an older generation never writes its result back, so a logout during
+in-flight requests cannot be undone by them. Store writes are serialised by one lock, in the
+order the changes were made.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from sidecar.secrets import SessionStore, StoredSession
+from sidecar.secrets import SessionStore, StoredSession, StoreError
 from sidecar.tracker.auth import Credentials
 from sidecar.tracker.errors import LocalIOError, NotAuthenticated, SidecarError
 
-IAM_EXPIRED = "The IAM token has expired. Sign in again to continue."
-REFRESH_MARGIN_S = 300.0
+log = logging.getLogger("sidecar.session")
 
-Refresher = Callable[[StoredSession], Awaitable[StoredSession]]
-"""Exchanges a session's refresh token for a new session (raises on refusal)."""
+IAM_EXPIRED = "The IAM token has expired. Sign in again to continue."
+IAM_REJECTED = (
+    "The IAM token is no longer accepted (IAM tokens expire within 12 hours). "
+    "Sign in again to continue."
+)
+IAM_LIFETIME_S = 12 * 3600.0
+REFRESH_MARGIN_S = 300.0
+REFRESH_RETRY_S = 30.0  # after a failed early refresh, keep the old token this long
+
+Refresher = Callable[[StoredSession], Awaitable[StoredSession | None]]
+"""Trades a session's refresh token for a fresh session.
+
+Returns None when this process cannot refresh (no client credentials). Raises NotAuthenticated
+when the refresh token is refused (the session is over), any other SidecarError when the attempt
+failed (network, server).
+"""
 
 
 class SessionManager:
@@ -37,51 +57,115 @@ class SessionManager:
         self._clock = clock
         self._session: StoredSession | None = None
         self._loaded = False
-        self._lock = asyncio.Lock()
-        self.generation = 0  # bumped by sign-in/out so stale refreshes are dropped
+        self._load_lock = asyncio.Lock()
+        self._refresh_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+        self._early_refresh_after = 0.0
+        self.generation = 0
+
+    # -- reading ------------------------------------------------------------------------------
 
     async def session(self) -> StoredSession | None:
-        if not self._loaded:
-            self._session = await self._load()
-            self._loaded = True
-        return self._session
+        """The current session, or None.
 
-    async def _load(self) -> StoredSession | None:
+        Raises:
+            LocalIOError: `Failed to load stored token: …` (the frontend signs in again).
+        """
         try:
-            return await asyncio.to_thread(self._store.load)
-        except SidecarError:
-            raise
-        except Exception as exc:
-            raise LocalIOError(f"Failed to load stored token: {exc}") from exc
+            return await self._cached()
+        except StoreError as exc:
+            raise LocalIOError(f"Failed to load stored token: {exc}") from None
 
     async def has_session(self) -> bool:
-        return await self.session() is not None
+        """Raises LocalIOError `Failed to read session from keyring service '…': …`."""
+        try:
+            return await self._cached() is not None
+        except StoreError as exc:
+            message = f"Failed to read session from keyring service '{exc.service}': {exc}"
+            raise LocalIOError(message) from None
 
-    async def sign_in(self, session: StoredSession) -> None:
-        await asyncio.to_thread(self._store.save, session)
-        self._session, self._loaded = session, True
-        self.generation += 1
+    async def _cached(self) -> StoredSession | None:
+        if self._loaded:
+            return self._session
+        async with self._load_lock:  # one store read, however many requests start together
+            if not self._loaded:
+                generation = self.generation
+                loaded = await asyncio.to_thread(self._store.load)
+                if generation == self.generation:  # else a sign-in/out decided meanwhile
+                    self._session, self._loaded = loaded, True
+        return self._session
 
-    async def sign_out(self) -> None:
-        """Forget the session; later requests (even ones in flight) get NotAuthenticated."""
-        self._session, self._loaded = None, True
-        self.generation += 1
-        await asyncio.to_thread(self._store.delete)
-
-    async def current(self) -> Credentials:
+    async def _required(self) -> StoredSession:
         session = await self.session()
         if session is None:
             raise NotAuthenticated()
-        if self._expired(session, margin=0) and session.token_type == "iam":
-            raise NotAuthenticated(IAM_EXPIRED)
-        if self._expired(session, margin=REFRESH_MARGIN_S) and self._can_refresh(session):
-            session = await self._refresh(session.token) or session
+        return session
+
+    # -- changing -----------------------------------------------------------------------------
+
+    async def check_store(self) -> None:
+        """Raises LocalIOError when no session could be saved (before a code is spent on it)."""
+        try:
+            await asyncio.to_thread(self._store.check)
+        except StoreError as exc:
+            raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
+
+    async def sign_in(self, session: StoredSession) -> None:
+        """Store the session, then use it. Raises LocalIOError when it cannot be stored."""
+        async with self._write_lock:
+            try:
+                await asyncio.to_thread(self._store.save, session)
+            except StoreError as exc:
+                raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
+            self._set(session)
+
+    async def sign_out(self) -> None:
+        """Forget the session; later requests (even ones in flight) get NotAuthenticated.
+
+        Raises LocalIOError `Failed to clear session: …` when the stored entry stays.
+        """
+        self._set(None)  # at once: no attempt starting from now on carries the old token
+        async with self._write_lock:
+            self._set(None)  # a sign-in that held the lock before us is undone as well
+            try:
+                await asyncio.to_thread(self._store.delete)
+            except StoreError as exc:
+                raise LocalIOError(f"Failed to clear session: {exc}") from None
+
+    def _set(self, session: StoredSession | None) -> None:
+        self._session, self._loaded = session, True
+        self._early_refresh_after = 0.0
+        self.generation += 1
+
+    # -- CredentialsProvider ------------------------------------------------------------------
+
+    async def current(self) -> Credentials:
+        """The credentials for the next attempt, refreshed first when they are about to expire.
+
+        Raises:
+            NotAuthenticated: no session, an expired IAM token, or a refused refresh token.
+            LocalIOError: the store could not be read.
+            SidecarError: the access token has expired and refreshing it failed.
+        """
+        session = await self._required()
+        if session.token_type == "iam":
+            if self._expired(session, margin=0):
+                raise NotAuthenticated(IAM_EXPIRED)
+        elif self._refresh_due(session):
+            session = await self._refresh_early(session)
         return credentials_of(session)
 
     async def refreshed(self, stale: Credentials) -> Credentials | None:
-        """Called once after a 401: a new token, or None when the session cannot be refreshed."""
+        """Called once after a 401: new credentials, or None when there is no way to refresh.
+
+        Raises:
+            NotAuthenticated: the refresh token was refused, the session ended meanwhile, or
+                the rejected token was an IAM token (those are not refreshed here).
+        """
         session = await self._refresh(stale.token)
-        return credentials_of(session) if session is not None else None
+        return None if session is None else credentials_of(session)
+
+    # -- refresh ------------------------------------------------------------------------------
 
     def _expired(self, session: StoredSession, *, margin: float) -> bool:
         return session.expires_at is not None and session.expires_at - margin <= self._clock()
@@ -89,16 +173,39 @@ class SessionManager:
     def _can_refresh(self, session: StoredSession) -> bool:
         return self._refresher is not None and bool(session.refresh_token)
 
+    def _refresh_due(self, session: StoredSession) -> bool:
+        return (
+            self._can_refresh(session)
+            and self._expired(session, margin=REFRESH_MARGIN_S)
+            and self._clock() >= self._early_refresh_after
+        )
+
+    async def _refresh_early(self, session: StoredSession) -> StoredSession:
+        """Refresh ahead of expiry; while the old token still works, a failure only postpones."""
+        try:
+            fresh = await self._refresh(session.token)
+        except NotAuthenticated:
+            raise
+        except SidecarError as exc:
+            if self._expired(session, margin=0):
+                raise
+            self._early_refresh_after = self._clock() + REFRESH_RETRY_S
+            log.warning("token refresh failed (%s); the current token is kept for now", exc.kind)
+        else:
+            if fresh is not None:
+                return fresh
+        return await self._required()  # whatever is current now: never a signed-out token
+
     async def _refresh(self, stale_token: str) -> StoredSession | None:
-        async with self._lock:
-            session = await self.session()
-            if session is None:
-                return None
+        async with self._refresh_lock:
+            session = await self._required()
             if session.token != stale_token:
-                return session  # another request refreshed while we waited
+                return session  # refreshed (or signed in anew) while we waited
+            if session.token_type == "iam":
+                raise NotAuthenticated(
+                    IAM_EXPIRED if self._expired(session, margin=0) else IAM_REJECTED
+                )
             if not self._can_refresh(session):
-                if session.token_type == "iam" and self._expired(session, margin=0):
-                    raise NotAuthenticated(IAM_EXPIRED)
                 return None
             return await self._exchange(session)
 
@@ -108,11 +215,35 @@ class SessionManager:
         try:
             fresh = await self._refresher(session)
         except NotAuthenticated:
+            await self._end(generation)
+            raise NotAuthenticated() from None
+        if fresh is None:
             return None
-        if generation != self.generation:
-            return None  # signed out (or in again) meanwhile: never resurrect the old session
-        await self.sign_in(fresh)
-        return fresh
+        await self._keep(fresh, generation)
+        return await self._required()
+
+    async def _keep(self, fresh: StoredSession, generation: int) -> None:
+        """Use and store a refreshed session, unless the session changed meanwhile."""
+        async with self._write_lock:
+            if generation != self.generation:
+                return  # signed out (or in again) meanwhile: never resurrect the old session
+            self._set(fresh)
+            try:
+                await asyncio.to_thread(self._store.save, fresh)
+            except StoreError as exc:
+                log.warning("the refreshed session could not be stored: %s", exc)
+
+    async def _end(self, generation: int) -> None:
+        """The refresh token was refused: the session is over, here and in the store."""
+        async with self._write_lock:
+            if generation != self.generation:
+                return
+            log.info("the refresh token was refused; the session has ended")
+            self._set(None)
+            try:
+                await asyncio.to_thread(self._store.delete)
+            except StoreError as exc:
+                log.warning("the ended session could not be removed from the store: %s", exc)
 
 
 def credentials_of(session: StoredSession) -> Credentials:

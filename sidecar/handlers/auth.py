@@ -1,4 +1,9 @@
-"""Sign-in state: has_session, client credentials, OAuth code exchange, token sign-in, logout."""
+"""Sign-in state: has_session, client credentials, OAuth code exchange, token sign-in, logout.
+
+Owns: the commands' validation and messages (frontend-contract §5, §9.11) and how a token grant
+becomes a stored session. Must not know: where the session is stored or how refresh works
+(`sidecar/session.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWit
 from sidecar.api.base import NoParams
 from sidecar.handlers.deps import Call, Deps
 from sidecar.secrets import StoredSession, canonical_org_type
+from sidecar.session import IAM_LIFETIME_S
 from sidecar.tracker import oauth
-from sidecar.tracker.errors import InvalidInput, LocalIOError, SidecarError
+from sidecar.tracker.errors import InvalidInput
 
 MISSING_CLIENT = (
     "Client credentials are missing. Configure your OAuth app credentials before logging in."
@@ -36,6 +42,7 @@ async def exchange_code(deps: Deps, params: ExchangeCodeParams, call: Call) -> b
     """Exchange an OAuth verification code for a token and store the session."""
     if not deps.client_id or not deps.client_secret:
         raise InvalidInput(MISSING_CLIENT)
+    await deps.session.check_store()  # a one-time code must not be spent on a session we drop
     grant = await oauth.exchange_code(
         deps.tracker, params.code.strip(), deps.client_id, deps.client_secret
     )
@@ -58,6 +65,15 @@ def session_from_grant(
     )
 
 
+def refreshed_session(
+    old: StoredSession, grant: oauth.TokenGrant, now: float | None = None
+) -> StoredSession:
+    """The session after a refresh grant: same organization, the old refresh token if no new."""
+    fresh = session_from_grant(grant, old.org_id, old.org_type, now)
+    fresh.refresh_token = fresh.refresh_token or old.refresh_token
+    return fresh
+
+
 async def login_with_token(deps: Deps, params: LoginWithTokenParams, call: Call) -> bool:
     """Sign in with an existing OAuth or IAM token (federated users, live tests)."""
     org_type = canonical_org_type(params.org_type)
@@ -66,6 +82,8 @@ async def login_with_token(deps: Deps, params: LoginWithTokenParams, call: Call)
     session = StoredSession(
         token=params.token, token_type=params.token_type, org_id=params.org_id, org_type=org_type
     )
+    if params.token_type == "iam":  # its real expiry is unknown here; 12 h is the most it gets
+        session.expires_at = time.time() + IAM_LIFETIME_S
     await _sign_in(deps, session)
     return True
 
@@ -85,9 +103,4 @@ async def logout(deps: Deps, params: NoParams, call: Call) -> None:
     """Forget the session, drop caches and the login, and discard a running timer."""
     deps.caches.clear()
     deps.timer.discard()
-    try:
-        await deps.session.sign_out()
-    except SidecarError:
-        raise
-    except Exception as exc:
-        raise LocalIOError(f"Failed to clear session: {exc}") from exc
+    await deps.session.sign_out()  # `Failed to clear session: …` unless the entry is gone
