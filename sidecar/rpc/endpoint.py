@@ -113,15 +113,28 @@ class Endpoint:
         self._accepting = True
         self._stop = asyncio.Event()
         self._encoder = msgspec.json.Encoder()
+        # Held until serve() owns SIGTERM: a peer that signals as soon as it sees `ready`
+        # must find the handler installed, not the default action.
+        self._held: list[bytes] | None = []
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification to the peer (`ready`, `timer-tick`, `$/progress`, ...)."""
-        self._transport.write(encode_frame(Notification(method=method, params=params)))
+        frame = encode_frame(Notification(method=method, params=params))
+        if self._held is not None:
+            self._held.append(frame)
+        else:
+            self._transport.write(frame)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held or [], None
+        for frame in held:
+            self._transport.write(frame)
 
     async def serve(self) -> int:
         """Serve until told to stop, drain in-flight work, flush; returns the exit code."""
         self._router.freeze()
         with self._signal_handlers():
+            self._release_held()
             await self._until_stopped()
             self._accepting = False
             peer_gone = self._transport.closed.is_set()
