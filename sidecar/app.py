@@ -12,7 +12,6 @@ import logging
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from sidecar import PROTOCOL_VERSION, __version__
@@ -153,19 +152,16 @@ async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
 
 async def _run_demo(settings: Settings, env: dict[str, str]) -> int:
     """The embedded sandbox Tracker on loopback, already signed in, no keyring."""
-    from sidecar.sandbox import demo
+    from sidecar.demo import demo_tracker
 
-    server, session = await demo.start_demo()
-    demo_settings = replace(
-        settings,
-        api_base_url=server.url,
-        oauth_base_url=server.url + "/oauth",
-        allow_http_loopback=True,
-        secrets="memory",
-        config_dir=settings.config_dir or Path(demo.config_dir()),
-    )
-    demo_env = {**demo.client_env(), **env}
-    try:
-        return await App(demo_settings, MemoryStore(session), demo_env).serve()
-    finally:
-        await server.close()
+    async with demo_tracker() as demo:
+        demo_settings = replace(
+            settings,
+            api_base_url=demo.url,
+            oauth_base_url=demo.url + "/oauth",
+            allow_http_loopback=True,
+            secrets="memory",
+            config_dir=settings.config_dir or demo.config_dir,
+        )
+        demo_env = {**demo.client_env, **env}
+        return await App(demo_settings, MemoryStore(demo.session), demo_env).serve()
