@@ -23,8 +23,9 @@ import pytest
 from sidecar.sandbox.images import badge, gradient
 from sidecar.sandbox.model import Attachment
 from sidecar.sandbox.recording import RecordedRequest
-from tests.e2e.conftest import SpawnFn, fake_args
+from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import Sidecar, sidecar_command
+from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
 
 SERVER_LOG = b"ERROR empty password\n" * 3
@@ -44,17 +45,10 @@ def home(tmp_path: Path) -> Path:
     return home
 
 
-def signed_in(sidecar: Sidecar, fake: FakeTrackerServer) -> Sidecar:
-    params = {"token": TOKEN, "tokenType": "oauth", "orgId": ORG_ID, "orgType": "yandex360"}
-    assert sidecar.result("login_with_token", params) is True
-    fake.call(lambda state: state.log.clear())
-    return sidecar
-
-
 @pytest.fixture
 def sidecar(spawn: SpawnFn, fake_tracker: FakeTrackerServer, home: Path) -> Sidecar:
     env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
-    return signed_in(spawn(*fake_args(fake_tracker), env=env), fake_tracker)
+    return start_signed_in(spawn, fake_tracker, env=env)
 
 
 def add_attachment(fake: FakeTrackerServer, id: int, name: str, data: bytes) -> None:
@@ -283,7 +277,7 @@ def test_a_full_disk_is_a_clear_local_io_error(
     wrapper.write_text(f'#!/bin/sh\nulimit -f 64\nexec {shlex.join(sidecar_command())} "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("YTRACKER_SIDECAR_BIN", str(wrapper))
-    sidecar = signed_in(spawn(*fake_args(fake_tracker)), fake_tracker)
+    sidecar = start_signed_in(spawn, fake_tracker)
     add_attachment(fake_tracker, 900, "big.bin", os.urandom(1024 * 1024))
     dest = tmp_path / "big.bin"
     dest.write_bytes(b"old")

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SpawnFn, fake_args
+from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import Sidecar
-from tests.fakes.tracker import ORG_ID, TOKEN
+from tests.e2e.signed_in import start_signed_in
 
 DEFAULTS = {
     "timer_notification_interval": 15,
@@ -126,9 +126,7 @@ def test_a_config_dir_that_cannot_be_written(spawn: SpawnFn, tmp_path: Path) -> 
 def test_local_commands_answer_while_a_tracker_call_hangs(
     spawn: SpawnFn, fake_tracker: Any
 ) -> None:
-    sidecar = spawn(*fake_args(fake_tracker))
-    login = {"token": TOKEN, "tokenType": "oauth", "orgId": ORG_ID, "orgType": "yandex360"}
-    assert sidecar.result("login_with_token", login) is True
+    sidecar = start_signed_in(spawn, fake_tracker)
     fake_tracker.faults.add("GET", r"/attachments$", delay_s=3.0)
     slow = sidecar.request("get_attachments", {"issueKey": "TEST-1"})
     fast = sidecar.request("get_config")
