@@ -12,3 +12,16 @@ echo "== mypy --strict"
 .venv/bin/mypy sidecar
 echo "== pytest"
 .venv/bin/python -m pytest -q -m "not keyring_integration and not live"
+echo "== frontend-contract: npm ci, tsc --noEmit --strict, build, node --test"
+(
+  cd frontend-contract
+  stamp="node_modules/.ci-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+  npx tsc --noEmit --strict -p tsconfig.json
+  rm -rf dist
+  npx tsc -p tsconfig.json
+  node --test dist/test/*.test.js
+)
