@@ -25,7 +25,7 @@ from sidecar.sandbox.model import Attachment
 from sidecar.sandbox.recording import RecordedRequest
 from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import Sidecar, sidecar_command
-from tests.e2e.signed_in import start_signed_in
+from tests.e2e.signed_in import expect_no_request, invalid, start_signed_in
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
 
 SERVER_LOG = b"ERROR empty password\n" * 3
@@ -186,10 +186,8 @@ def test_a_large_download_streams_with_steady_progress(
 def test_an_empty_destination_fails_before_any_request(
     sidecar: Sidecar, fake_tracker: Any, dest: str
 ) -> None:
-    error = download(sidecar, dest)["error"]
-    assert error["message"] == "Destination path cannot be empty"
-    assert error["data"]["kind"] == "invalid"
-    assert fake_tracker.requests == []
+    invalid(download(sidecar, dest)["error"], "Destination path cannot be empty")
+    expect_no_request(fake_tracker)
 
 
 def test_a_directory_destination_fails_before_any_request(
@@ -394,10 +392,8 @@ def test_an_absolute_url_on_another_host_gets_no_credentials(
 
 @pytest.mark.parametrize("path", ["", "  "])
 def test_a_blank_inline_path_is_refused(sidecar: Sidecar, fake_tracker: Any, path: str) -> None:
-    error = inline(sidecar, path)["error"]
-    assert error["message"] == "Resource path is empty"
-    assert error["data"]["kind"] == "invalid"
-    assert fake_tracker.requests == []
+    invalid(inline(sidecar, path)["error"], "Resource path is empty")
+    expect_no_request(fake_tracker)
 
 
 # -- uploads ----------------------------------------------------------------------------------
