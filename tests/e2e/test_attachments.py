@@ -390,6 +390,57 @@ def test_an_absolute_url_on_another_host_gets_no_credentials(
     assert no_credentials(request)
 
 
+def storage_url(fake: FakeTrackerServer, path: str) -> str:
+    """An URL on another origin (`localhost` instead of `127.0.0.1`) served by the same fake."""
+    return fake.url.replace("127.0.0.1", "localhost") + path
+
+
+def serve_publicly(fake: FakeTrackerServer, path: str, data: bytes, mime: str) -> None:
+    """A scripted answer is played before the fake's auth check, as a storage host would."""
+    headers = {"Content-Type": mime}
+    fake.faults.add("GET", "^" + path + "$", status=200, headers=headers, body=data)
+
+
+def test_an_image_on_another_host_is_fetched_without_credentials(
+    sidecar: Sidecar, fake_tracker: Any
+) -> None:
+    serve_publicly(fake_tracker, "/storage/301.png", badge(), "image/png")
+    result = inline(sidecar, storage_url(fake_tracker, "/storage/301.png"))["result"]
+    assert result == {"mime_type": "image/png", "data_base64": b64(badge())}
+    [request] = fake_tracker.requests
+    assert request.path == "/storage/301.png" and no_credentials(request)
+
+
+def test_a_content_url_on_another_host_downloads_without_credentials(
+    sidecar: Sidecar, fake_tracker: Any, tmp_path: Path
+) -> None:
+    listing = [{"id": "302", "name": "server.log", "content": storage_url(fake_tracker, "/s/302")}]
+    fake_tracker.faults.add("GET", LIST_PATH, status=200, body=listing)
+    serve_publicly(fake_tracker, "/s/302", SERVER_LOG, "text/plain")
+    dest = tmp_path / "server.log"
+    assert download(sidecar, dest)["result"] is None
+    assert dest.read_bytes() == SERVER_LOG
+    list_request, content_request = fake_tracker.requests
+    assert authed(list_request)
+    assert content_request.path == "/s/302" and no_credentials(content_request)
+
+
+def test_a_redirect_to_another_host_drops_the_credentials(
+    sidecar: Sidecar, fake_tracker: Any, tmp_path: Path
+) -> None:
+    target = storage_url(fake_tracker, "/s/302")
+    fake_tracker.faults.add(
+        "GET", r"/attachments/302/server\.log$", action="redirect", location=target
+    )
+    serve_publicly(fake_tracker, "/s/302", SERVER_LOG, "text/plain")
+    dest = tmp_path / "server.log"
+    assert download(sidecar, dest)["result"] is None
+    assert dest.read_bytes() == SERVER_LOG
+    _, on_api_host, on_storage = fake_tracker.requests
+    assert authed(on_api_host) and on_api_host.path.endswith("/302/server.log")
+    assert on_storage.path == "/s/302" and no_credentials(on_storage)
+
+
 @pytest.mark.parametrize("path", ["", "  "])
 def test_a_blank_inline_path_is_refused(sidecar: Sidecar, fake_tracker: Any, path: str) -> None:
     invalid(inline(sidecar, path)["error"], "Resource path is empty")
