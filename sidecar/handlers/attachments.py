@@ -266,9 +266,11 @@ def _readable_size(file_path: str) -> int:
 async def _upload(deps: Deps, path: str, file_path: str, call: Call) -> Attachment:
     progress = Progress(call, await asyncio.to_thread(_readable_size, file_path))
     name = upload_name(file_path)
-    response = await deps.tracker.upload(
-        path, file_path, filename=name, content_type=guess_mime(name), progress=progress.update
-    )
+    try:
+        response = await deps.tracker.upload(
+            path, file_path, filename=name, content_type=guess_mime(name), progress=progress.update
+        )
+    finally:
+        deps.caches.after_mutation()  # a failed upload may still have landed (see writes.py)
     progress.finish()
-    deps.caches.after_mutation()
     return convert.attachment(response.json(AttachmentWire))

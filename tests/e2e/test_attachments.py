@@ -532,8 +532,9 @@ def test_tracker_refusing_a_large_upload(
     assert error["data"]["kind"] == "invalid"
 
 
+@pytest.mark.parametrize("fails", [False, True])
 def test_an_upload_drops_cached_issue_lists(
-    sidecar: Sidecar, fake_tracker: Any, tmp_path: Path
+    sidecar: Sidecar, fake_tracker: Any, tmp_path: Path, fails: bool
 ) -> None:
     params = {"query": None, "filter": DEFAULT_FILTER, "scroll_id": None}
     first = sidecar.result("get_issues", params)
@@ -541,6 +542,9 @@ def test_an_upload_drops_cached_issue_lists(
     searches = len(fake_tracker.requests_to("POST", r"/issues/_search$"))
     source = tmp_path / "a.txt"
     source.write_text("a")
-    sidecar.result("upload_attachment", {"issueKey": "TEST-1", "filePath": str(source)})
+    if fails:  # the upload may have landed although the answer was lost
+        fake_tracker.faults.add("POST", r"/attachments/$", action="reset_after_headers")
+    response = sidecar.call("upload_attachment", {"issueKey": "TEST-1", "filePath": str(source)})
+    assert ("error" in response) is fails
     sidecar.result("get_issues", params)
     assert len(fake_tracker.requests_to("POST", r"/issues/_search$")) == searches + 1
