@@ -1,12 +1,15 @@
 /** The client against an in-memory transport: ids, routing, timeouts, aborts, close. */
 
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import { createSidecarClient } from "../src/client.js";
 import { SidecarError, suggestedAction } from "../src/errors.js";
 import { LineSplitter, cleanLine } from "../src/lines.js";
 import type { ExitInfo, Transport } from "../src/transport.js";
+import { startSidecar } from "../src/transports/node.js";
 import { rejection, sleep } from "./helpers.js";
 
 /** A scripted peer: records frames, lets the test push lines and end the "process". */
@@ -225,5 +228,17 @@ describe("line splitting", () => {
   it("cleanLine treats whitespace-only as blank", () => {
     assert.equal(cleanLine(" \t\r"), null);
     assert.equal(cleanLine("{}\r"), "{}");
+  });
+});
+
+describe("node transport", () => {
+  it("a binary that cannot start ends the client with kind closed and the reason", async () => {
+    const client = startSidecar({ command: join(tmpdir(), "no-such-ytracker-sidecar") });
+    const error = await rejection<SidecarError>(client.call("ping"));
+    assert.equal(error.kind, "closed");
+    const info = await client.exited;
+    assert.match(info.error ?? "", /could not be started: .*ENOENT/);
+    assert.equal(client.closed, true);
+    assert.deepEqual(await client.close(), info);
   });
 });
