@@ -1,0 +1,34 @@
+"""The sandbox Tracker: one aiohttp engine that fakes the Yandex Tracker API and Yandex ID OAuth.
+
+It serves the sidecar's `--demo` mode (plain HTTP on loopback, `demo_state()`) and the test
+suite (HTTPS with a trustme CA, `test_state()`, see `tests/fakes/tracker.py`). It depends only
+on aiohttp, msgspec and the standard library, and imports nothing else from `sidecar`.
+
+    state.py      TrackerState: data, knobs, tokens and OAuth grants, fault script, request log
+    model.py      the stored records          timeutil.py  timestamps and working-time durations
+    app.py        create_app(state)           server.py    start(state) → RunningServer
+    auth.py       token and org-header rules  faults.py    scripted failures
+    recording.py  the request log             errors.py    error bodies (English/Russian)
+    render.py     wire shapes                 paging.py    page mode and id cursors
+    query.py      query language / filters    patch.py     the PATCH grammar
+    api_*.py      endpoints by domain         oauth.py     the `/oauth` stub
+    seed_*.py     test_state(), demo_state()  images.py    tiny real PNGs
+"""
+
+from sidecar.sandbox.app import create_app
+from sidecar.sandbox.seed_demo import DEMO_LOGIN, DEMO_ORG_ID, DEMO_TOKEN, demo_state
+from sidecar.sandbox.seed_test import test_state
+from sidecar.sandbox.server import RunningServer, start
+from sidecar.sandbox.state import TrackerState
+
+__all__ = [
+    "DEMO_LOGIN",
+    "DEMO_ORG_ID",
+    "DEMO_TOKEN",
+    "RunningServer",
+    "TrackerState",
+    "create_app",
+    "demo_state",
+    "start",
+    "test_state",
+]
