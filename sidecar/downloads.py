@@ -16,15 +16,16 @@ import re
 import secrets
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from sidecar.tracker.errors import InvalidInput, LocalIOError
 
 EMPTY_DESTINATION = "Destination path cannot be empty"
 _XDG_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(?P<value>[^"]*)"\s*$')
 _TEMP_ATTEMPTS = 8
+T = TypeVar("T")
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
 
 
@@ -119,22 +120,26 @@ def check_destination(path: Path) -> None:
 class AtomicFile:
     """A temporary file beside `destination`, renamed over it by `commit()`.
 
-    Writes run in a worker thread so a slow disk never stalls the event loop; a cancelled
-    write is finished before the file is closed and removed.
+    File-system work runs in a worker thread so a slow disk never stalls the event loop. A
+    cancelled step is let finish before `discard()` closes and removes the file, so a
+    cancellation can never leave a temporary file behind.
     """
 
     def __init__(self, destination: Path) -> None:
         self.destination = destination
         self.temp_path: Path | None = None
         self._file: IO[bytes] | None = None
-        self._pending: asyncio.Future[int] | None = None
+        self._pending: asyncio.Future[Any] | None = None
 
-    def open(self) -> None:
+    async def open(self) -> None:
         """Create the parent directories and the temporary file.
 
         Raises:
             LocalIOError: a directory cannot be created or the folder is not writable.
         """
+        await self._in_thread(self._open_now)
+
+    def _open_now(self) -> None:
         parent = self.destination.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -162,9 +167,8 @@ class AtomicFile:
             LocalIOError: the disk is full or the write failed.
         """
         file = self._open_file()
-        self._pending = asyncio.ensure_future(asyncio.to_thread(file.write, chunk))
         try:
-            await asyncio.shield(self._pending)
+            await self._in_thread(file.write, chunk)
         except OSError as exc:
             raise io_error(exc, self.destination) from exc
 
@@ -172,12 +176,12 @@ class AtomicFile:
         """Flush to disk and rename over the destination (keeping an existing file's mode).
 
         Raises:
-            LocalIOError: flushing or renaming failed (the temporary file is then removed).
+            LocalIOError: flushing or renaming failed (`discard()` then removes the file).
         """
         file, temp = self._open_file(), self.temp_path
         assert temp is not None
         try:
-            await asyncio.to_thread(_flush_and_close, file, self.destination)
+            await self._in_thread(_flush_and_close, file, self.destination)
             self._file = None
             os.replace(temp, self.destination)
         except OSError as exc:
@@ -194,6 +198,12 @@ class AtomicFile:
         if self.temp_path is not None:
             self.temp_path.unlink(missing_ok=True)
             self.temp_path = None
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` in a worker thread; a cancelled caller leaves it running to completion."""
+        self._pending = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        result: T = await asyncio.shield(self._pending)
+        return result
 
     def _open_file(self) -> IO[bytes]:
         if self._file is None:

@@ -67,8 +67,8 @@ async def download_attachment(deps: Deps, params: DownloadAttachmentParams, call
     destination = await asyncio.to_thread(_destination, deps, params.dest_path)
     url = content_url(await _find(deps, params.issue_key, params.attachment_id))
     target = AtomicFile(destination)
-    await asyncio.to_thread(target.open)
     try:
+        await target.open()
         await _receive(deps, url, target, call)
         await target.commit()
     finally:

@@ -128,7 +128,7 @@ def _leftovers(folder: Path) -> list[str]:
 async def test_commit_creates_parents_and_renames_the_complete_file(tmp_path: Path) -> None:
     dest = tmp_path / "a" / "b" / "file.bin"
     target = AtomicFile(dest)
-    target.open()
+    await target.open()
     assert target.temp_path is not None and target.temp_path.parent == dest.parent
     assert not dest.exists()
     for chunk in (b"one ", b"two ", b"three"):
@@ -143,7 +143,7 @@ async def test_discard_removes_the_temporary_file_and_keeps_the_old_one(tmp_path
     dest = tmp_path / "keep.txt"
     dest.write_bytes(b"precious")
     target = AtomicFile(dest)
-    target.open()
+    await target.open()
     await target.write(b"half of the new")
     assert len(_leftovers(tmp_path)) == 1
     await target.discard()
@@ -151,9 +151,20 @@ async def test_discard_removes_the_temporary_file_and_keeps_the_old_one(tmp_path
     assert _leftovers(tmp_path) == []
 
 
+async def test_a_cancelled_open_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = AtomicFile(tmp_path / "deep" / "x.bin")
+    opening = asyncio.ensure_future(target.open())
+    await asyncio.sleep(0)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await target.discard()
+    assert _entries(tmp_path / "deep") == []
+
+
 async def test_a_cancelled_write_is_finished_before_the_file_is_removed(tmp_path: Path) -> None:
     target = AtomicFile(tmp_path / "x.bin")
-    target.open()
+    await target.open()
     writing = asyncio.ensure_future(target.write(b"x" * (8 << 20)))
     await asyncio.sleep(0)
     writing.cancel()
@@ -168,7 +179,7 @@ async def test_an_overwritten_file_keeps_its_mode(tmp_path: Path) -> None:
     dest.write_text("old")
     dest.chmod(0o750)
     target = AtomicFile(dest)
-    target.open()
+    await target.open()
     await target.write(b"new")
     await target.commit()
     assert stat.S_IMODE(dest.stat().st_mode) == 0o750 and dest.read_text() == "new"
@@ -178,14 +189,14 @@ async def test_a_new_file_gets_the_usual_mode_not_the_temporary_files(tmp_path: 
     umask = os.umask(0o022)
     os.umask(umask)
     target = AtomicFile(tmp_path / "new.txt")
-    target.open()
+    await target.open()
     await target.commit()
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o666 & ~umask
 
 
-def test_a_parent_that_is_a_file_is_a_clear_io_error(tmp_path: Path) -> None:
+async def test_a_parent_that_is_a_file_is_a_clear_io_error(tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("not a folder")
     target = AtomicFile(tmp_path / "plain" / "sub" / "x.txt")
     with pytest.raises(LocalIOError) as caught:
-        target.open()
+        await target.open()
     assert caught.value.message.startswith("io error: Not a directory (os error 20): ")
