@@ -25,3 +25,4 @@ echo "== frontend-contract: npm ci, tsc --noEmit --strict, build, node --test"
   npx tsc -p tsconfig.json
   node --test dist/test/*.test.js
 )
+bash scripts/keyring_tests.sh

@@ -93,7 +93,8 @@ class KeyringStore:
         self._open = opener or (lambda: open_backend(chosen))
 
     def check(self) -> None:
-        self._keyring()
+        """Open the store and read the entry: a locked store fails here, not after sign-in."""
+        self._get(self._keyring(), self.service)
 
     def load(self) -> StoredSession | None:
         keyring = self._keyring()

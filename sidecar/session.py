@@ -6,6 +6,10 @@ requests through one lock, the end of a session whose refresh token is refused, 
 the wording of store failures. Implements the tracker's CredentialsProvider.
 Must not know: HTTP details (refresh is an injected function) or which store backs it.
 
+Store calls block (D-Bus, Keychain, Credential Manager) and may never return (a hung bus, an
+unlock prompt nobody answers). Each runs in a daemon thread of its own: the event loop keeps
+serving, and a call that never returns cannot hold up the process's exit.
+
 Ordering: `generation` grows with every change of the in-memory session. A refresh or a load
 that started under an older generation never writes its result back, so a logout during
 in-flight requests cannot be undone by them. Store writes are serialised by one lock, in the
@@ -16,15 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from sidecar.secrets import SessionStore, StoredSession, StoreError
 from sidecar.tracker.auth import Credentials
 from sidecar.tracker.errors import LocalIOError, NotAuthenticated, SidecarError
 
 log = logging.getLogger("sidecar.session")
+T = TypeVar("T")
 
 IAM_EXPIRED = "The IAM token has expired. Sign in again to continue."
 IAM_REJECTED = (
@@ -90,7 +96,7 @@ class SessionManager:
         async with self._load_lock:  # one store read, however many requests start together
             if not self._loaded:
                 generation = self.generation
-                loaded = await asyncio.to_thread(self._store.load)
+                loaded = await off_loop(self._store.load)
                 if generation == self.generation:  # else a sign-in/out decided meanwhile
                     self._session, self._loaded = loaded, True
         return self._session
@@ -106,7 +112,7 @@ class SessionManager:
     async def check_store(self) -> None:
         """Raises LocalIOError when no session could be saved (before a code is spent on it)."""
         try:
-            await asyncio.to_thread(self._store.check)
+            await off_loop(self._store.check)
         except StoreError as exc:
             raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
 
@@ -114,7 +120,7 @@ class SessionManager:
         """Store the session, then use it. Raises LocalIOError when it cannot be stored."""
         async with self._write_lock:
             try:
-                await asyncio.to_thread(self._store.save, session)
+                await off_loop(self._store.save, session)
             except StoreError as exc:
                 raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
             self._set(session)
@@ -128,7 +134,7 @@ class SessionManager:
         async with self._write_lock:
             self._set(None)  # a sign-in that held the lock before us is undone as well
             try:
-                await asyncio.to_thread(self._store.delete)
+                await off_loop(self._store.delete)
             except StoreError as exc:
                 raise LocalIOError(f"Failed to clear session: {exc}") from None
 
@@ -229,7 +235,7 @@ class SessionManager:
                 return  # signed out (or in again) meanwhile: never resurrect the old session
             self._set(fresh)
             try:
-                await asyncio.to_thread(self._store.save, fresh)
+                await off_loop(self._store.save, fresh)
             except StoreError as exc:
                 log.warning("the refreshed session could not be stored: %s", exc)
 
@@ -241,9 +247,37 @@ class SessionManager:
             log.info("the refresh token was refused; the session has ended")
             self._set(None)
             try:
-                await asyncio.to_thread(self._store.delete)
+                await off_loop(self._store.delete)
             except StoreError as exc:
                 log.warning("the ended session could not be removed from the store: %s", exc)
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a new daemon thread (unlike `asyncio.to_thread`, never joined at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():  # the waiter was cancelled
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            error = exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the loop has closed: nobody waits any more
+
+    threading.Thread(target=run, name="session-store", daemon=True).start()
+    return await future
 
 
 def credentials_of(session: StoredSession) -> Credentials:
