@@ -6,10 +6,10 @@ Owns: construction order, the `ready` notification, the demo wiring and the tear
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
+import threading
 import time
 from dataclasses import replace
 from typing import Any
@@ -38,6 +38,9 @@ from sidecar.tracker.retry import RetryPolicy
 from sidecar.wire_errors import translate
 
 log = logging.getLogger("sidecar.app")
+# In-flight work gets this long to finish at shutdown; with the cancel and flush grace and
+# closing the HTTP session the process still exits inside the interface's 2 s.
+DRAIN_TIMEOUT_S = 1.0
 
 
 def client_config(settings: Settings) -> ClientConfig:
@@ -122,25 +125,32 @@ class App:
 
     async def serve(self) -> int:
         self.endpoint = Endpoint(
-            self.router(), StdioTransport(), translate_error=translate, logger=log
+            self.router(),
+            StdioTransport(),
+            translate_error=translate,
+            logger=log,
+            drain_timeout_s=DRAIN_TIMEOUT_S,
         )
         self.notify("ready", Ready(version=__version__, protocol=PROTOCOL_VERSION))
-        _ = _load_http_stack()
+        _preload_http_stack()
         try:
             return await self.endpoint.serve()
         finally:
+            log.debug("stopped serving; closing the HTTP session")
             self.timer.close()
             await self.tracker.close()
+            log.debug("HTTP session closed")
 
 
-def _load_http_stack() -> asyncio.Future[Any]:
-    """Import aiohttp and the TLS modules in a worker thread once `ready` is out.
+def _preload_http_stack() -> None:
+    """Import aiohttp and the TLS modules in a daemon thread once `ready` is out.
 
-    They cost ~150 ms, so the client defers them; loading them here spares the first Tracker
-    call that wait. `asyncio.run` joins the worker before the process exits.
+    They cost ~150 ms, so the client defers them; loading them early spares the first Tracker
+    call that wait. A daemon thread, not the loop's executor, so an early EOF never waits
+    for it.
     """
-    loop = asyncio.get_running_loop()
-    return loop.run_in_executor(None, importlib.import_module, "sidecar.tracker.transport")
+    name = "sidecar.tracker.transport"
+    threading.Thread(target=importlib.import_module, args=(name,), daemon=True).start()
 
 
 async def run(settings: Settings, env: dict[str, str] | None = None) -> int:

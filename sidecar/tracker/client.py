@@ -14,6 +14,7 @@ read, status check) → `_open` (redirects) → `_send` (cooldown, credentials, 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import io
 import logging
 import os
@@ -153,6 +154,7 @@ class TrackerClient:
         self._api_origin = origin_of(URL(self._api_base))
         self._cooldown = Cooldown(config.cooldown_s)
         self._session: aiohttp.ClientSession | None = None
+        self._session_lock = asyncio.Lock()
         self._closed = False
 
     @cached_property
@@ -343,7 +345,7 @@ class TrackerClient:
 
     async def _send(self, call: _Call, method: str, url: URL, data: Any) -> aiohttp.ClientResponse:
         """One HTTP exchange: cooldown slot, then fresh credentials, then the wire."""
-        session = self._http()
+        session = await self._http()
         gap = self._cooldown.slot(call.background) if call.authed else _no_slot()
         async with gap:
             headers = await self._headers(call, url)
@@ -378,14 +380,26 @@ class TrackerClient:
             return call.swap[1]
         return creds
 
-    def _http(self) -> aiohttp.ClientSession:
+    async def _http(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("TrackerClient is closed")
-        if self._session is None:
-            from .transport import make_session  # deferred, see map_aiohttp_errors
-
-            self._session = make_session(self.config.ca_file, self.config.user_agent)
+        async with self._session_lock:
+            if self._session is None:
+                self._session = await self._new_session()
         return self._session
+
+    async def _new_session(self) -> aiohttp.ClientSession:
+        """Import aiohttp and load the trust store in a worker thread, then build the session.
+
+        Both take hundreds of milliseconds; on the loop they would stall every other request
+        (a `ping`, a cancellation, the EOF that ends the process) behind the first Tracker call.
+        """
+        transport = await asyncio.to_thread(importlib.import_module, f"{__package__}.transport")
+        ssl_context = await asyncio.to_thread(transport.make_ssl_context, self.config.ca_file)
+        session: aiohttp.ClientSession = transport.make_session(
+            self.config.ca_file, self.config.user_agent, ssl_context=ssl_context
+        )
+        return session
 
     def _resolve(self, path_or_url: str, params: Params | None) -> URL:
         if path_or_url.startswith(("http://", "https://")):

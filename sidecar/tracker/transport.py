@@ -90,12 +90,19 @@ def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return ctx
 
 
-def make_session(ca_file: str | None, user_agent: str) -> aiohttp.ClientSession:
+def make_session(
+    ca_file: str | None, user_agent: str, *, ssl_context: ssl.SSLContext | None = None
+) -> aiohttp.ClientSession:
     """The one pooled session; statuses are checked by the caller, not by aiohttp."""
-    connector = aiohttp.TCPConnector(ssl=make_ssl_context(ca_file))
-    return aiohttp.ClientSession(
+    connector = aiohttp.TCPConnector(ssl=ssl_context or make_ssl_context(ca_file))
+    session = aiohttp.ClientSession(
         connector=connector,
         raise_for_status=False,
         auto_decompress=True,
         headers={"User-Agent": user_agent},
     )
+    # aiohttp silently re-sends an idempotent request once when a pooled connection drops;
+    # that resend would skip both the cooldown and the 4-attempt budget, so the retry
+    # policy alone decides (there is no public switch for this).
+    session._retry_connection = False
+    return session
