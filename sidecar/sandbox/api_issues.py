@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sidecar.sandbox import render
+from sidecar.sandbox import api_changelog as changelog, render
 from sidecar.sandbox.context import Ctx, csv_param, ctx, json_response, me, read_object
 from sidecar.sandbox.errors import ApiError
 from sidecar.sandbox.model import Issue
@@ -47,8 +47,10 @@ async def patch_issue(request: web.Request) -> web.Response:
     if wanted is not None and wanted != str(issue.version):
         raise ApiError(c.state.issue_conflict_status, "conflict")
     body = await read_object(request)
+    before = changelog.snapshot(c, issue)
     apply_patch(c.state, issue, body)
     touch(c.state, issue, me(c).login)
+    changelog.record(c, issue, "IssueUpdated", before)
     return json_response(issue_json(c, request, issue))
 
 
@@ -62,6 +64,7 @@ async def create_issue(request: web.Request) -> web.Response:
     if unique is not None and _by_unique(c.state, str(unique)) is not None:
         raise ApiError(409, "unique")
     issue = _new_issue(c, body)
+    changelog.record(c, issue, "IssueCreated")
     return json_response(issue_json(c, request, issue), status=201)
 
 

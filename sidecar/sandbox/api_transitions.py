@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sidecar.sandbox import render
+from sidecar.sandbox import api_changelog as changelog, render
 from sidecar.sandbox.api_comments import add_comment
 from sidecar.sandbox.api_issues import touch
 from sidecar.sandbox.context import Ctx, ctx, json_response, me, read_object
@@ -40,7 +40,9 @@ async def execute(request: web.Request) -> web.Response:
     if step is None:
         raise ApiError(404, "no_transition")
     body = await read_object(request)
+    before = changelog.snapshot(c, issue)
     _move(c, issue, step, body)
+    changelog.record(c, issue, "IssueWorkflow", before)
     return json_response(_available(c, issue))
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from sidecar.sandbox import (
     api_attachments,
     api_catalogs,
+    api_changelog,
     api_checklists,
     api_comments,
     api_issues,
@@ -42,6 +43,7 @@ _MODULES = (
     api_attachments,
     api_worklog,
     api_checklists,
+    api_changelog,
 )
 _MAX_BODY = 256 * 1024 * 1024  # the per-state upload limit answers 413 well below this
 

@@ -203,3 +203,13 @@ class ScrollContext:
     expires_at: float  # time.monotonic() deadline
     position: int = 0
     tokens: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChangelogEntry:
+    id: int  # rendered as 24 hex digits: the cursor is opaque to clients
+    issue: str
+    type: str  # IssueCreated, IssueUpdated, IssueWorkflow
+    at: datetime
+    by: str
+    fields: list[dict[str, Any]] = field(default_factory=list)  # wire-ready {field, from, to}

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from sidecar.sandbox.context import Ctx, int_param
+from sidecar.sandbox.errors import ApiError
 
 T = TypeVar("T")
 
@@ -55,14 +56,28 @@ def cursor_mode(
     ident: Callable[[T], int],
     *,
     default_per_page: int = 50,
+    opaque: bool = False,
 ) -> tuple[Sequence[T], dict[str, str]]:
-    """Items (ordered by id) after `?id=`; `Link rel="next"` while more remain."""
+    """Items (ordered by id) after `?id=`; `Link rel="next"` while more remain.
+
+    `opaque` cursors are the ids written as 24 hex digits (changelog style)."""
     per_page = int_param(request, "perPage", default_per_page)
-    after = int_param(request, "id", 0, low=0)
+    after = _cursor(request, opaque)
     start = next((n for n, item in enumerate(items) if ident(item) > after), len(items))
     chunk = items[start : start + per_page]
     if start + per_page >= len(items) or not chunk:
         return chunk, {}
     kept = [(k, v) for k, v in request.query.items() if k not in ("id", "perPage")]
-    query = urlencode([*kept, ("perPage", str(per_page)), ("id", str(ident(chunk[-1])))])
+    last = ident(chunk[-1])
+    cursor = f"{last:024x}" if opaque else str(last)
+    query = urlencode([*kept, ("perPage", str(per_page)), ("id", cursor)])
     return chunk, {"Link": f'<{c.base}{request.path}?{query}>; rel="next"'}
+
+
+def _cursor(request: web.Request, opaque: bool) -> int:
+    if not opaque:
+        return int_param(request, "id", 0, low=0)
+    try:
+        return int(request.query.get("id") or "0", 16)
+    except ValueError:
+        raise ApiError(400, "bad_param", name="id") from None

@@ -19,6 +19,7 @@ from sidecar.sandbox.model import (
     Attachment,
     AuthCode,
     CatalogEntry,
+    ChangelogEntry,
     Comment,
     DeviceCode,
     Issue,
@@ -57,6 +58,7 @@ class TrackerState:
     comments: dict[int, Comment] = field(default_factory=dict)
     worklogs: dict[int, Worklog] = field(default_factory=dict)
     attachments: dict[int, Attachment] = field(default_factory=dict)
+    changelog: list[ChangelogEntry] = field(default_factory=list)
     scrolls: dict[str, ScrollContext] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     oauth_clients: dict[str, str] = field(default_factory=dict)  # client_id → secret

@@ -28,10 +28,10 @@ import asyncio
 import ssl
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import trustme
 
@@ -70,9 +70,8 @@ class FakeTrackerServer:
         self.url = self._server.url
         self.oauth_url = f"{self.url}/oauth"
 
-    def _run(self, coro: object) -> RunningServer:
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
-        return future.result(timeout=10)
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
 
     def call(self, fn: Callable[[TrackerState], T]) -> T:
         """Run `fn(state)` on the server's loop thread, so it never races a handler."""
@@ -115,7 +114,7 @@ class FakeTrackerServer:
 
     def close(self) -> None:
         self.faults.clear()
-        self._run(_close(self._server))  # type: ignore[arg-type]
+        self._run(self._server.close())
         self._stop_loop()
 
     def _stop_loop(self) -> None:
@@ -123,7 +122,3 @@ class FakeTrackerServer:
         self._thread.join(timeout=10)
         self._loop.close()
         self._dir.cleanup()
-
-
-async def _close(server: RunningServer) -> None:
-    await server.close()

@@ -171,3 +171,20 @@ async def test_unavailable_transition_is_404(api: Api) -> None:
     assert (
         await api("POST", "/v3/issues/TEST-3/transitions/resolve/_execute", json={})
     ).status == 404
+
+
+async def test_changelog_records_writes_with_an_opaque_cursor(api: Api) -> None:
+    await api("PATCH", "/v3/issues/TEST-4", json={"summary": "Renamed", "tags": ["a"]})
+    await api("POST", "/v3/issues/TEST-4/transitions/start_progress/_execute")
+    first = await api("GET", "/v3/issues/TEST-4/changelog?perPage=1")
+    [entry] = first.json()
+    assert entry["type"] == "IssueUpdated"
+    assert [f["field"]["id"] for f in entry["fields"]] == ["summary", "tags"]
+    assert entry["fields"][0]["from"] == "Bob's onboarding task"
+    link = first.headers["Link"]
+    second = await api("GET", link[1 : link.index(">")])
+    [workflow] = second.json()
+    assert workflow["type"] == "IssueWorkflow"
+    assert "Link" not in second.headers
+    only_status = await api("GET", "/v3/issues/TEST-4/changelog?field=status")
+    assert [e["type"] for e in only_status.json()] == ["IssueWorkflow"]
