@@ -73,8 +73,11 @@ def test_sign_in_with_a_code_use_the_session_and_log_out(
     assert request.headers["Authorization"].startswith("OAuth y0_")
     assert request.headers["X-Cloud-Org-ID"] == ORG_ID and "X-Org-ID" not in request.headers
 
+    sidecar.result("start_timer", {"issueKey": "TEST-1", "issueSummary": "Login crashes"})
     assert sidecar.result("logout") is None
     assert sidecar.notifications[-1] == {"jsonrpc": "2.0", "method": "timer-tick", "params": IDLE}
+    assert sidecar.result("get_timer_state") == IDLE  # discarded: no work log, no timer-stopped
+    assert not [n for n in sidecar.notifications if n["method"] == "timer-stopped"]
     assert sidecar.result("has_session") is False
     fake_tracker.call(lambda s: s.log.clear())
     unauthenticated(sidecar.error("get_current_user"))
