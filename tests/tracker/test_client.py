@@ -181,7 +181,7 @@ async def test_timeout_is_retried_then_reported(
         return ok()
 
     server.route("GET", "/v3/myself", stall)
-    client = make_client(request_timeout_s=0.1, retry=RetryPolicy(max_attempts=2, sleep_scale=0))
+    client = make_client(request_timeout_s=1.0, retry=RetryPolicy(max_attempts=2, sleep_scale=0))
     with pytest.raises(errors.RequestTimeout) as info:
         await client.request("GET", "/v3/myself")
     assert info.value.message.startswith("request timed out: ")
