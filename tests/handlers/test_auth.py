@@ -76,6 +76,20 @@ async def sign_in_with_code(app: App, fake: FakeTrackerServer, org_type: str = "
     assert await auth.exchange_code(app.deps, params, CALL) is True
 
 
+async def signed_in(
+    app: App, fake: FakeTrackerServer, *, drop_token: bool = False
+) -> StoredSession:
+    """Sign in with a fresh code; with drop_token the fake then refuses the access token (as
+    for a token revoked or expired early), and its request log starts empty."""
+    await sign_in_with_code(app, fake)
+    session = await app.session.session()
+    assert session is not None and session.refresh_token
+    if drop_token:
+        fake.call(lambda s: s.tokens.pop(session.token))
+        fake.call(lambda s: s.log.clear())
+    return session
+
+
 def token_posts(fake: FakeTrackerServer, grant: str | None = None) -> list[dict[str, str]]:
     from urllib.parse import parse_qsl
 
@@ -194,11 +208,7 @@ async def test_missing_client_credentials_are_refused_before_any_request(
 async def test_a_401_refreshes_and_retries_the_request_once(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
-    await sign_in_with_code(app, fake_tracker)
-    old = await app.session.session()
-    assert old is not None
-    fake_tracker.call(lambda s: s.tokens.pop(old.token))  # expired early, or revoked
-    fake_tracker.call(lambda s: s.log.clear())
+    old = await signed_in(app, fake_tracker, drop_token=True)
     assert await myself(app) == "alice"
     [form] = token_posts(fake_tracker)
     assert form["grant_type"] == "refresh_token" and form["refresh_token"] == old.refresh_token
@@ -228,11 +238,7 @@ async def test_a_token_about_to_expire_is_refreshed_once_for_concurrent_requests
 
 
 async def test_concurrent_401s_share_one_refresh(app: App, fake_tracker: FakeTrackerServer) -> None:
-    await sign_in_with_code(app, fake_tracker)
-    old = await app.session.session()
-    assert old is not None
-    fake_tracker.call(lambda s: s.tokens.pop(old.token))
-    fake_tracker.call(lambda s: s.log.clear())
+    await signed_in(app, fake_tracker, drop_token=True)
     assert await asyncio.gather(*(myself(app) for _ in range(N))) == ["alice"] * N
     assert len(token_posts(fake_tracker)) == 1
 
@@ -240,9 +246,7 @@ async def test_concurrent_401s_share_one_refresh(app: App, fake_tracker: FakeTra
 async def test_a_revoked_refresh_token_ends_in_the_relogin_message(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
-    await sign_in_with_code(app, fake_tracker)
-    old = await app.session.session()
-    assert old is not None and old.refresh_token
+    old = await signed_in(app, fake_tracker)
     fake_tracker.call(
         lambda s: (s.revoke_token(old.token), s.revoke_token(old.refresh_token or ""))
     )
@@ -260,10 +264,7 @@ async def test_a_revoked_refresh_token_ends_in_the_relogin_message(
 async def test_an_oauth_outage_during_refresh_fails_the_request_but_keeps_the_session(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
-    await sign_in_with_code(app, fake_tracker)
-    old = await app.session.session()
-    assert old is not None
-    fake_tracker.call(lambda s: s.tokens.pop(old.token))
+    await signed_in(app, fake_tracker, drop_token=True)
     fake_tracker.faults.add("POST", r"^/oauth/token$", status=500, body={"error": "server"})
     with pytest.raises(errors.ServerError):
         await myself(app)
@@ -375,9 +376,7 @@ async def test_logout_forgets_the_session_caches_and_login(
 async def test_no_request_uses_the_old_token_after_logout(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
-    await sign_in_with_code(app, fake_tracker)
-    old = await app.session.session()
-    assert old is not None
+    old = await signed_in(app, fake_tracker)
     # Every first attempt is held, then answered 503, so its retry starts after the logout.
     fake_tracker.faults.add("GET", r"^/v3/myself$", status=503, delay_s=0.3, times=N)
     requests = [asyncio.create_task(myself(app)) for _ in range(N)]
