@@ -12,7 +12,7 @@ from sidecar.sandbox import render
 from sidecar.sandbox.context import csv_param, ctx, json_response
 from sidecar.sandbox.errors import ApiError
 from sidecar.sandbox.model import CatalogEntry
-from sidecar.sandbox.paging import page_mode
+from sidecar.sandbox.paging import paged_json
 from sidecar.sandbox.routing import Route
 from sidecar.sandbox.state import TrackerState
 
@@ -41,9 +41,8 @@ def _entries(state: TrackerState, kind: str) -> dict[str, CatalogEntry]:
 async def list_queues(request: web.Request) -> web.Response:
     c = ctx(request)
     queues = sorted(c.state.queues.values(), key=lambda q: q.id)
-    chunk, headers = page_mode(c, request, queues)
     expand = csv_param(request, "expand")
-    return json_response([render.queue_full(c, q, expand) for q in chunk], headers=headers)
+    return paged_json(c, request, queues, lambda q: render.queue_full(c, q, expand))
 
 
 async def get_queue(request: web.Request) -> web.Response:
@@ -60,8 +59,7 @@ async def get_queue(request: web.Request) -> web.Response:
 async def list_projects(request: web.Request) -> web.Response:
     c = ctx(request)
     projects = sorted(c.state.projects.values(), key=lambda p: p.id)
-    chunk, headers = page_mode(c, request, projects)
-    return json_response([render.project_full(c, p) for p in chunk], headers=headers)
+    return paged_json(c, request, projects, lambda p: render.project_full(c, p))
 
 
 async def get_project(request: web.Request) -> web.Response:

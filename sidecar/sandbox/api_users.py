@@ -12,7 +12,7 @@ from sidecar.sandbox import render
 from sidecar.sandbox.context import ctx, json_response, me
 from sidecar.sandbox.errors import ApiError
 from sidecar.sandbox.model import User
-from sidecar.sandbox.paging import page_mode
+from sidecar.sandbox.paging import paged_json
 from sidecar.sandbox.routing import Route
 
 
@@ -24,8 +24,7 @@ async def myself(request: web.Request) -> web.Response:
 async def list_users(request: web.Request) -> web.Response:
     c = ctx(request)
     users = sorted(c.state.users.values(), key=lambda u: u.uid)
-    chunk, headers = page_mode(c, request, users)
-    return json_response([render.user_full(c, u) for u in chunk], headers=headers)
+    return paged_json(c, request, users, lambda u: render.user_full(c, u))
 
 
 async def get_user(request: web.Request) -> web.Response:

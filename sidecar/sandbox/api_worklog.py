@@ -17,7 +17,7 @@ from sidecar.sandbox.api_issues import touch
 from sidecar.sandbox.context import Ctx, ctx, json_response, me, read_object
 from sidecar.sandbox.errors import ApiError
 from sidecar.sandbox.model import Issue, Worklog
-from sidecar.sandbox.paging import cursor_mode, page_mode
+from sidecar.sandbox.paging import cursor_mode, paged_json
 from sidecar.sandbox.routing import Route
 from sidecar.sandbox.timeutil import parse_duration, parse_ts
 
@@ -152,8 +152,7 @@ async def search_get(request: web.Request) -> web.Response:
 
 
 def _paged(c: Ctx, request: web.Request, found: list[Worklog]) -> web.Response:
-    chunk, headers = page_mode(c, request, found)
-    return json_response([render.worklog(c, w) for w in chunk], headers=headers)
+    return paged_json(c, request, found, lambda w: render.worklog(c, w))
 
 
 ROUTES = [

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from sidecar.sandbox.context import Ctx, int_param
+from sidecar.sandbox.context import Ctx, int_param, json_response
 from sidecar.sandbox.errors import ApiError
 
 T = TypeVar("T")
@@ -37,6 +37,14 @@ def page_mode(
     headers = {"X-Total-Count": str(reachable), "X-Total-Pages": str(pages)}
     headers["Link"] = _page_links(c, request, page, pages, drop)
     return chunk, headers
+
+
+def paged_json(
+    c: Ctx, request: web.Request, items: Sequence[T], render_one: Callable[[T], Any]
+) -> web.Response:
+    """A page-mode collection answer: the rendered page plus its headers."""
+    chunk, headers = page_mode(c, request, items)
+    return json_response([render_one(item) for item in chunk], headers=headers)
 
 
 def _page_links(c: Ctx, request: web.Request, page: int, pages: int, drop: tuple[str, ...]) -> str:

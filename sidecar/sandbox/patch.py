@@ -8,13 +8,14 @@ object. Must not know: HTTP, versions or who is calling (the caller stamps `upda
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sidecar.sandbox.errors import ApiError
 from sidecar.sandbox.model import CatalogEntry, Issue
 from sidecar.sandbox.state import TrackerState
 from sidecar.sandbox.timeutil import parse_date, parse_duration
 
+T = TypeVar("T")
 _ARRAY_OPS = frozenset({"set", "add", "remove", "replace"})
 _IGNORED = frozenset(
     {"key", "id", "self", "version", "createdAt", "createdBy", "updatedAt", "markupType"}
@@ -128,20 +129,21 @@ def _set_tags(state: TrackerState, issue: Issue, value: Any) -> None:
     issue.tags = _array(issue.tags, value, str)
 
 
-def _set_deadline(state: TrackerState, issue: Issue, value: Any) -> None:
-    day = _scalar(value)
+def _parsed(name: str, parse: Callable[[str], T], value: Any) -> T | None:
+    """`null` resets; anything `parse` rejects is a 422 on that field."""
+    raw = _scalar(value)
     try:
-        issue.deadline = None if day is None else parse_date(str(day))
+        return None if raw is None else parse(str(raw))
     except ValueError:
-        raise ApiError(422, errors={"deadline": "invalid_value"}) from None
+        raise ApiError(422, errors={name: "invalid_value"}) from None
+
+
+def _set_deadline(state: TrackerState, issue: Issue, value: Any) -> None:
+    issue.deadline = _parsed("deadline", parse_date, value)
 
 
 def _set_estimation(state: TrackerState, issue: Issue, value: Any) -> None:
-    text = _scalar(value)
-    try:
-        issue.estimation = None if text is None else parse_duration(str(text))
-    except ValueError:
-        raise ApiError(422, errors={"estimation": "invalid_value"}) from None
+    issue.estimation = _parsed("estimation", parse_duration, value)
 
 
 def _set_story_points(state: TrackerState, issue: Issue, value: Any) -> None:
