@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from sidecar.sandbox.context import STATE_KEY, json_response
 from sidecar.sandbox.state import TrackerState
+
+if TYPE_CHECKING:  # multidict comes with aiohttp; named here for types only
+    from multidict import MultiDictProxy
 
 
 class OAuthError(Exception):

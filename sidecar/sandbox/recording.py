@@ -12,10 +12,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from multidict import CIMultiDict, MultiDict
+
+if TYPE_CHECKING:  # multidict comes with aiohttp; the sandbox names only aiohttp at run time
+    from multidict import CIMultiDict, MultiDict
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -68,8 +71,8 @@ def recorder(
             RecordedRequest(
                 request.method,
                 request.path,
-                MultiDict(request.query),
-                CIMultiDict(request.headers),
+                request.rel_url.query.copy(),
+                request.headers.copy(),
                 body,
                 started,
             )

@@ -8,7 +8,7 @@ inline in DESK-1's description and a text file. Times are relative to the moment
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sidecar.sandbox.images import gradient
 from sidecar.sandbox.model import (
@@ -175,7 +175,7 @@ def _details(state: TrackerState, now: datetime) -> None:
         ChecklistItem(
             "66c1000000000000000000b2",
             "Deploy to staging",
-            deadline=date.today() + timedelta(days=1),
+            deadline=now.date() + timedelta(days=1),
         ),
     ]
     _conversation(state, now)
