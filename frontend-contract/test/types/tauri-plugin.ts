@@ -16,3 +16,18 @@ export type PluginChild = Assert<Accepts<TauriChild, Child>>;
 export type SidecarFactory = Assert<
   Accepts<Parameters<typeof createTauriTransport>[0], ReturnType<typeof Command.sidecar>>
 >;
+
+/** The README's Tauri start-up, compiled against the real plugin types (never run here). */
+export async function readmeTauriStartup(clientId: string, clientSecret: string): Promise<void> {
+  const { Command } = await import("@tauri-apps/plugin-shell");
+  const { setSidecarClient } = await import("../../src/compat.js");
+  const { startTauriSidecar } = await import("../../src/transports/tauri.js");
+  const command = Command.sidecar("binaries/ytracker-sidecar", [], {
+    env: { YTRACKER_CLIENT_ID: clientId, YTRACKER_CLIENT_SECRET: clientSecret },
+  });
+  const sidecar = startTauriSidecar(command, { onStderr: (line) => console.debug("[sidecar]", line.trimEnd()) });
+  setSidecarClient(sidecar);
+  const client = await sidecar;
+  const issue = await client.call("get_issue", { issueKey: "DESK-1" });
+  console.log(issue.status.display);
+}
