@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -348,6 +349,30 @@ describe("error kinds from the real process", () => {
     } finally {
       await fake.reset();
       await traced.stop();
+    }
+  });
+});
+
+describe("large frames through the Node transport", () => {
+  it("an 8 MiB preview frame arrives whole, byte for byte, with upload progress on the way", async () => {
+    await fake.reset();
+    const s = await fake.sidecar();
+    try {
+      const data = randomBytes(6 * 1024 * 1024);
+      const filePath = join(scratch, "big.png");
+      writeFileSync(filePath, data);
+      const progress: Progress[] = [];
+      const uploaded = await s.client.call(
+        "upload_attachment",
+        { issueKey: "TEST-2", filePath },
+        { onProgress: (p) => progress.push(p) },
+      );
+      assert.deepEqual(progress.at(-1), { id: progress[0]!.id, done: data.length, total: data.length });
+      const preview = await s.client.call("preview_attachment", { issueKey: "TEST-2", attachmentId: uploaded.id });
+      assert.ok(preview.data_base64.length > 8_000_000);
+      assert.ok(Buffer.from(preview.data_base64, "base64").equals(data));
+    } finally {
+      await s.stop();
     }
   });
 });
