@@ -159,7 +159,6 @@ def build(ref_prefix: str) -> Catalog:
     schemas, components = msgspec.json.schema_components(
         list(roots.values()), ref_template=ref_prefix + "{name}"
     )
-    components = {name: components[name] for name in sorted(components)}
     components[OpenRpcDocument.__name__] = _open_object(OpenRpcDocument)
     return Catalog(
         protocol_version=PROTOCOL_VERSION,
