@@ -33,6 +33,9 @@ INPUTS = [REPO / "sidecar", SPEC, HERE / "entry.py", HERE / "rthook_extraction.p
 INPUTS += [REPO / "pyproject.toml"]
 
 
+MODES = ("onefile", "onedir", "onefile-importtime", "onedir-importtime")
+
+
 def log(message: str) -> None:
     print(f"build: {message}", file=sys.stderr, flush=True)
 
@@ -64,17 +67,20 @@ def derived_triple(machine: str, os_name: str, libc: str) -> str:
 
 
 def binary_name(mode: str) -> str:
+    """`ytracker-sidecar-<triple>` for the product; variants for measurements get a suffix."""
     name = f"ytracker-sidecar-{target_triple()}"
-    return name if mode == "onefile" else f"{name}-onedir"
+    return name if mode == "onefile" else f"{name}-{mode}"
 
 
 def binary_path(mode: str) -> Path:
-    """Where the built executable lands (onedir builds stay in the scratch folder)."""
+    """Where the built executable lands (variants stay in the scratch folder)."""
     suffix = ".exe" if sys.platform == "win32" else ""
     name = binary_name(mode)
     if mode == "onefile":
         return DIST / f"{name}{suffix}"
-    return SCRATCH / "dist" / name / f"{name}{suffix}"
+    if mode.startswith("onedir"):
+        return SCRATCH / "dist" / name / f"{name}{suffix}"
+    return SCRATCH / "dist" / f"{name}{suffix}"
 
 
 # -- provenance and caching --------------------------------------------------------------------
@@ -121,7 +127,7 @@ def stamp_path(mode: str) -> Path:
 
 def up_to_date(mode: str, print_: str) -> bool:
     stamp = stamp_path(mode)
-    return binary_path(mode).is_file() and stamp.is_file() and stamp.read_text() == print_
+    return binary_path(mode).is_file() and stamp.is_file() and stamp.read_text("utf-8") == print_
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -141,9 +147,11 @@ def write_build_info(revision: str) -> Path:
 def run_pyinstaller(mode: str, build_info: Path) -> None:
     distpath = DIST if mode == "onefile" else SCRATCH / "dist"
     command = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm"]
-    command += ["--workpath", str(SCRATCH / "work"), "--distpath", str(distpath)]
-    command += ["--log-level", "WARN", "--", "--name", binary_name(mode), "--mode", mode]
-    command += ["--build-info", str(build_info)]
+    command += ["--workpath", str(SCRATCH / "work" / mode), "--distpath", str(distpath)]
+    command += ["--log-level", "WARN", "--", "--name", binary_name(mode)]
+    command += ["--mode", mode.removesuffix("-importtime"), "--build-info", str(build_info)]
+    if mode.endswith("-importtime"):
+        command.append("--importtime")
     subprocess.run(command, cwd=REPO, check=True)
 
 
@@ -166,14 +174,14 @@ def build(mode: str, force: bool) -> Path:
     stamp_path(mode).unlink(missing_ok=True)
     run_pyinstaller(mode, write_build_info(revision))
     smoke_test(binary, revision)
-    stamp_path(mode).write_text(print_)
+    stamp_path(mode).write_text(print_, encoding="utf-8")
     log(f"{binary.relative_to(REPO)}: {binary.stat().st_size / 1e6:.1f} MB")
     return binary
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=("onefile", "onedir"), default="onefile")
+    parser.add_argument("--mode", choices=MODES, default="onefile", help="variants: measurements")
     parser.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     parser.add_argument("--clean", action="store_true", help="remove the scratch folder first")
     args = parser.parse_args(argv)

@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh build >&2
+unset PYTHONWARNDEFAULTENCODING # set by scripts/test.sh for our code; PyInstaller's would flood
 exec .venv/bin/python build/build.py "$@"

@@ -25,4 +25,10 @@ echo "== frontend-contract: npm ci, tsc --noEmit --strict, build, node --test"
   npx tsc -p tsconfig.json
   node --test dist/test/*.test.js
 )
+echo "== frozen binary: build (skipped when its inputs are unchanged), then tests/e2e against it"
+bin="$(bash build/build.sh)"
+# Deselected: its `ulimit -f` wrapper also caps the onefile launcher, which cannot unpack then.
+YTRACKER_SIDECAR_BIN="$bin" .venv/bin/python -m pytest -q tests/e2e \
+  -m "not keyring_integration and not live" \
+  --deselect tests/e2e/test_attachments.py::test_a_full_disk_is_a_clear_local_io_error
 bash scripts/keyring_tests.sh
