@@ -11,15 +11,14 @@ from __future__ import annotations
 from sidecar.api.comments import AddCommentParams, Comment, DeleteCommentParams, UpdateCommentParams
 from sidecar.api.issues import IssueKeyParams
 from sidecar.handlers import convert
+from sidecar.handlers.cursor import read_all
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.writes import write
-from sidecar.tracker import pagination
 from sidecar.tracker.client import api_path
 from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import CommentWire
 
 EMPTY_TEXT = "Comment text cannot be empty"
-PER_PAGE = 100
 
 
 def _checked(text: str) -> str:
@@ -34,13 +33,7 @@ def _path(issue_key: str, *rest: str) -> str:
 
 async def get_comments(deps: Deps, params: IssueKeyParams, call: Call) -> list[Comment]:
     """Every comment of an issue, oldest first (all cursor pages)."""
-    wires = await pagination.all_by_cursor(
-        deps.tracker,
-        _path(params.issue_key),
-        item_type=CommentWire,
-        per_page=PER_PAGE,
-        id_of=lambda wire: convert.wire_id(wire.id) or None,
-    )
+    wires = await read_all(deps, _path(params.issue_key), CommentWire)
     return [convert.comment(wire) for wire in wires]
 
 

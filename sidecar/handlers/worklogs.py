@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sidecar.api.issues import IssueKeyParams
 from sidecar.api.worklogs import LogWorkParams, TodayLoggedParams, WorklogEntry
 from sidecar.handlers import convert
+from sidecar.handlers.cursor import read_all
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.durations import U64_MAX, parse_human_duration, tracker_seconds
 from sidecar.handlers.users import current_login
@@ -25,7 +26,7 @@ from sidecar.tracker.client import api_path
 from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import WorklogWire
 
-PER_PAGE = 100
+SEARCH_PER_PAGE = 100
 INVALID_START = "Invalid start: expected an ISO 8601 date-time or YYYY-MM-DD"
 
 
@@ -35,13 +36,7 @@ def _path(issue_key: str) -> str:
 
 async def get_issue_worklogs(deps: Deps, params: IssueKeyParams, call: Call) -> list[WorklogEntry]:
     """Every work log of an issue, oldest first (all cursor pages, no cap)."""
-    wires = await pagination.all_by_cursor(
-        deps.tracker,
-        _path(params.issue_key),
-        item_type=WorklogWire,
-        per_page=PER_PAGE,
-        id_of=lambda wire: convert.wire_id(wire.id) or None,
-    )
+    wires = await read_all(deps, _path(params.issue_key), WorklogWire)
     hours = deps.workday_hours()
     return [convert.worklog(wire, hours) for wire in wires]
 
@@ -140,7 +135,7 @@ async def get_today_logged_seconds_for_issues(
         "POST",
         api_path("worklog", "_search"),
         item_type=WorklogWire,
-        per_page=PER_PAGE,
+        per_page=SEARCH_PER_PAGE,
         json={"createdBy": login, "createdAt": {"from": since, "to": until}},
         background=True,
         idempotent=True,
