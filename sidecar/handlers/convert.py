@@ -42,14 +42,21 @@ def display_keys(language: str | None) -> tuple[str, ...]:
     return (*_DISPLAY_KEYS[:3], language, *rest)
 
 
-def coerce_display(value: Any, keys: tuple[str, ...] = _DISPLAY_KEYS) -> str | None:
-    """The first usable text in a display value that may be a string, dict, list or scalar."""
+def scalar_text(value: Any) -> str | None:
+    """Strings trimmed (blank → None), booleans as `true`/`false`, numbers as decimal text."""
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    return None
+
+
+def coerce_display(value: Any, keys: tuple[str, ...] = _DISPLAY_KEYS) -> str | None:
+    """The first usable text in a display value that may be a string, dict, list or scalar."""
+    if isinstance(value, str | bool | int | float):
+        return scalar_text(value)
     if isinstance(value, dict):
         return _coerce_dict(value, keys)
     if isinstance(value, list):
@@ -72,12 +79,8 @@ def lenient_id(value: Any) -> str | None:
     """Catalog ids/keys: trimmed strings, scalars as text, anything else as JSON text."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
+    if isinstance(value, str | bool | int | float):
+        return scalar_text(value)
     return msgspec.json.encode(value).decode()
 
 
