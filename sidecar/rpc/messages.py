@@ -5,6 +5,8 @@ Owns the shape of requests, notifications, responses and error objects on the wi
 Must not know methods, handlers or transports.
 """
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, Literal, TypeAlias
 
 import msgspec
@@ -88,7 +90,17 @@ def decode_batch(frame: bytes) -> list[msgspec.Raw]:
     Raises:
         msgspec.DecodeError: the frame is not valid JSON.
     """
-    return _batch_decoder.decode(frame)
+    with _parsing():
+        return _batch_decoder.decode(frame)
+
+
+@contextlib.contextmanager
+def _parsing() -> Iterator[None]:
+    """msgspec raises RecursionError for deep nesting: that is a parse error, not a crash."""
+    try:
+        yield
+    except RecursionError:
+        raise msgspec.DecodeError("JSON is malformed: nested too deeply") from None
 
 
 def decode_request(data: bytes | msgspec.Raw) -> Request:
@@ -99,7 +111,8 @@ def decode_request(data: bytes | msgspec.Raw) -> Request:
         InvalidEnvelope: valid JSON but not a JSON-RPC 2.0 request.
     """
     try:
-        request = _request_decoder.decode(data)
+        with _parsing():
+            request = _request_decoder.decode(data)
     except msgspec.ValidationError as exc:
         # msgspec validates while it parses, so a type error may hide a later syntax error.
         raise InvalidEnvelope(str(exc), recover_id(_decode_any(data))) from None
@@ -113,7 +126,8 @@ def decode_request(data: bytes | msgspec.Raw) -> Request:
 
 def _decode_any(data: bytes | msgspec.Raw) -> Any:
     try:
-        return msgspec.json.decode(data)
+        with _parsing():
+            return msgspec.json.decode(data)
     except UnicodeDecodeError as exc:
         raise msgspec.DecodeError(f"JSON is malformed: invalid UTF-8 ({exc.reason})") from None
 

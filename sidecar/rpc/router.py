@@ -99,6 +99,9 @@ class Router:
         except UnicodeDecodeError:
             reason = "params are not valid UTF-8"
             raise _invalid_params(method.name, None, reason, reason) from None
+        except RecursionError:  # the envelope's own limit normally refuses such a line first
+            reason = "params are nested too deeply"
+            raise _invalid_params(method.name, None, reason, reason) from None
 
 
 def _field_and_reason(detail: str) -> tuple[str | None, str]:
