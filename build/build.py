@@ -28,9 +28,9 @@ HERE = REPO / "build"
 SCRATCH = REPO / ".pyinstaller"
 DIST = REPO / "dist"
 SPEC = HERE / "ytracker-sidecar.spec"
-# Everything whose change can change the binary; the venv's packages are added by version.
-INPUTS = [REPO / "sidecar", SPEC, HERE / "entry.py", HERE / "rthook_extraction.py", Path(__file__)]
-INPUTS += [REPO / "pyproject.toml"]
+# Everything whose change can change the binary (build/ minus its docs); the venv's packages
+# are added by name and version.
+INPUTS = [REPO / "sidecar", HERE, REPO / "pyproject.toml"]
 
 
 MODES = ("onefile", "onedir", "onefile-importtime", "onedir-importtime")
@@ -108,7 +108,7 @@ def input_files() -> list[Path]:
     for item in INPUTS:
         found = item.rglob("*") if item.is_dir() else [item]
         files += [f for f in found if f.is_file() and "__pycache__" not in f.parts]
-    return sorted(f for f in files if f.name != "_build_info.py")
+    return sorted(f for f in files if f.name != "_build_info.py" and f.suffix != ".md")
 
 
 def fingerprint(mode: str) -> str:
