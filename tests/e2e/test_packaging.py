@@ -194,3 +194,44 @@ def test_sigterm_to_launcher_reaches_the_program(onefile: Onefile) -> None:
     assert sidecar.wait(timeout=5) == 0
     assert not is_running(child)
     assert not folder.exists()
+
+
+# -- extension modules unpacked on first import (see build/rthook_lazy_binaries.py) ------------
+
+
+def keyring_probe(spawn: SpawnFn, cache: Path) -> dict[str, object]:
+    """`has_session` through the OS keyring, which imports cryptography's Rust core on Linux."""
+    sidecar = spawn("--secrets", "keyring", env={"XDG_CACHE_HOME": str(cache)})
+    response = sidecar.call("has_session")
+    assert sidecar.stop() == 0
+    if "result" in response:
+        return response
+    # No store here: it must have failed for want of a D-Bus session, a daemon or an unlocked
+    # collection, which keyring checks only after secretstorage (and cryptography) imported.
+    message = response["error"]["message"]
+    reached_dbus = ("Unable to initialize SecretService", "neither running nor activatable")
+    assert any(phrase in message for phrase in (*reached_dbus, "locked")), message
+    return response
+
+
+@needs_onefile
+@pytest.mark.skipif(sys.platform != "linux", reason="cryptography is a Linux-only dependency")
+def test_lazy_extension_is_unpacked_once_into_the_user_cache(
+    spawn: SpawnFn, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    keyring_probe(spawn, cache)
+    (unpacked,) = cache.glob("ytracker-sidecar/lazy-*/cryptography/hazmat/bindings/_rust*")
+    first = unpacked.stat()
+    keyring_probe(spawn, cache)
+    again = unpacked.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert [p.name for p in unpacked.parent.iterdir()] == [unpacked.name]  # no partial files
+
+
+@needs_onefile
+@pytest.mark.skipif(sys.platform != "linux", reason="cryptography is a Linux-only dependency")
+def test_lazy_extension_without_a_writable_cache(spawn: SpawnFn, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "cache"
+    not_a_dir.write_text("")
+    keyring_probe(spawn, not_a_dir)
