@@ -32,3 +32,5 @@ YTRACKER_SIDECAR_BIN="$bin" .venv/bin/python -m pytest -q tests/e2e \
   -m "not keyring_integration and not live" \
   --deselect tests/e2e/test_attachments.py::test_a_full_disk_is_a_clear_local_io_error
 bash scripts/keyring_tests.sh
+echo "== keyring tests against the frozen binary (its bundled Secret Service backend, lazy cryptography)"
+YTRACKER_SIDECAR_BIN="$bin" bash scripts/keyring_tests.sh
