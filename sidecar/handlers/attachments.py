@@ -40,7 +40,7 @@ from sidecar.downloads import (
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
 from sidecar.tracker.client import api_path
-from sidecar.tracker.errors import InvalidInput, LocalIOError
+from sidecar.tracker.errors import InvalidInput, LocalIOError, MissingItem
 from sidecar.tracker.models import AttachmentWire
 
 OCTET_STREAM = "application/octet-stream"
@@ -117,7 +117,7 @@ async def _find(deps: Deps, issue_key: str, attachment_id: str) -> AttachmentWir
     for wire in await _attachments(deps, issue_key):
         if convert.wire_id(wire.id) == attachment_id:
             return wire
-    raise InvalidInput(f"Attachment {attachment_id} not found on issue {issue_key}")
+    raise MissingItem(f"Attachment {attachment_id} not found on issue {issue_key}")
 
 
 async def _metadata(deps: Deps, attachment_id: str) -> AttachmentWire:

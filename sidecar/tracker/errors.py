@@ -8,6 +8,7 @@ aiohttp (transport exceptions are translated in `tracker/transport.py`, one plac
     SidecarError                 kind, message, status, retryable, retry_after_s, request_id
     ├── NotAuthenticated         unauthenticated: no session, expired IAM token, failed refresh
     ├── InvalidInput             invalid: local validation ("Comment text cannot be empty")
+    ├── MissingItem              not_found: a named item is absent from what Tracker returned
     ├── LocalIOError             local_io: files, keyring, config
     ├── InternalError            internal: a bug or an impossible state
     └── TrackerError             anything that came from talking to Tracker or Yandex OAuth
@@ -131,6 +132,12 @@ class InvalidInput(SidecarError):
     """Local validation failed before anything was sent."""
 
     kind: ClassVar[ErrorKind] = "invalid"
+
+
+class MissingItem(SidecarError):
+    """Something the request names is not in what Tracker returned (no HTTP status of its own)."""
+
+    kind: ClassVar[ErrorKind] = "not_found"
 
 
 class LocalIOError(SidecarError):

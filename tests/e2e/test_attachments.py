@@ -215,6 +215,11 @@ def test_an_attachment_not_on_the_issue_is_not_found(
 ) -> None:
     error = download(sidecar, tmp_path / "x", attachment_id)["error"]
     assert error["message"] == f"Attachment {attachment_id} not found on issue TEST-1"
+    assert (error["code"], error["data"]["kind"], error["data"]["status"]) == (
+        -32003,
+        "not_found",
+        None,
+    )
     assert paths(fake_tracker) == [("GET", "/v3/issues/TEST-1/attachments")]
     assert not (tmp_path / "x").exists()
 
