@@ -8,7 +8,13 @@ line per request. Must not know: JSON-RPC, the frontend's DTOs, where tokens are
 
 Layers, each named after what it adds (as httpx does):
 `request`/`stream`/`upload` → `_run` (401 refresh) → `run_with_retries` → `_attempt` (log,
-read, status check) → `_open` (redirects) → `_send` (cooldown, credentials, headers, wire).
+time limit, read, status check) → `_open` (redirects) → `_send` (cooldown turn, credentials,
+headers, wire).
+
+The cooldown is taken inside aiohttp's request flow (`_Hop.before_send`, via the transport's
+send hooks): the connection is ready and the headers are about to be written, so a TCP+TLS
+handshake never shortens the gap the server sees. aiohttp's own `total` timeout would count
+that wait, so request calls carry their limit in `_Budget`, which stops while they queue.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -33,7 +39,7 @@ from yarl import URL
 from . import errors
 from .auth import Credentials, CredentialsProvider, auth_headers
 from .config import ClientConfig, check_base_url
-from .cooldown import Cooldown
+from .cooldown import JITTER_MARGIN_S, Cooldown, Turn
 from .responses import TrackerResponse, status_error
 from .retry import run_with_retries
 from .urls import api_path, origin_of, redact
@@ -78,6 +84,7 @@ class _Call:
     method: str
     url: URL
     timeout: aiohttp.ClientTimeout
+    limit_s: float | None = None  # per attempt, cooldown waits excluded (see `_Budget`)
     body: BodyFactory | None = None
     content_type: str | None = None
     background: bool = False
@@ -99,6 +106,64 @@ class _AttemptLog:
         self.status = resp.status
         self.request_id = resp.headers.get("X-Request-Id") or self.request_id
         return self.request_id
+
+
+class _Budget:
+    """One attempt's time limit; it does not run while the request waits for the cooldown."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self._left = seconds
+        self._limit: asyncio.Timeout | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Count from now; on expiry the block raises TimeoutError."""
+        if self._left is None:
+            yield
+            return
+        async with asyncio.timeout(None) as limit:
+            self._limit = limit
+            self.resume()
+            yield
+
+    def pause(self) -> None:
+        limit = self._limit
+        if limit is None or limit.expired() or (when := limit.when()) is None:
+            return
+        self._left = when - asyncio.get_running_loop().time()
+        limit.reschedule(None)
+
+    def resume(self) -> None:
+        limit, left = self._limit, self._left
+        if limit is None or left is None or limit.expired() or limit.when() is not None:
+            return
+        limit.reschedule(asyncio.get_running_loop().time() + left)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
+
+
+@dataclass
+class _Hop:
+    """One exchange's cooldown slot, taken from inside aiohttp (`transport.SendHooks`)."""
+
+    turn: Turn
+    budget: _Budget
+    authorize: Callable[[MutableMapping[str, str]], Awaitable[None]]
+
+    async def before_send(self, headers: MutableMapping[str, str]) -> None:
+        with self.budget.paused():
+            await self.turn.ready()
+        await self.authorize(headers)  # fresh credentials, after the wait
+        self.turn.started()
+
+    def body_sent(self) -> None:
+        self.turn.touch()
 
 
 class TrackerStream:
@@ -152,7 +217,7 @@ class TrackerClient:
         self._log = logger
         self._api_base = config.api_base_url.rstrip("/")
         self._api_origin = origin_of(URL(self._api_base))
-        self._cooldown = Cooldown(config.cooldown_s)
+        self._cooldown = Cooldown(config.cooldown_s, margin_s=JITTER_MARGIN_S)
         self._session: aiohttp.ClientSession | None = None
         self._session_lock = asyncio.Lock()
         self._closed = False
@@ -161,9 +226,9 @@ class TrackerClient:
     def _request_timeout(self) -> aiohttp.ClientTimeout:
         import aiohttp  # deferred, see map_aiohttp_errors
 
-        return aiohttp.ClientTimeout(
-            total=self.config.request_timeout_s, connect=self.config.connect_timeout_s
-        )
+        # The total limit is `_Call.limit_s`, enforced by `_Budget` (aiohttp's would count
+        # the cooldown wait).
+        return aiohttp.ClientTimeout(total=None, connect=self.config.connect_timeout_s)
 
     @cached_property
     def _transfer_timeout(self) -> aiohttp.ClientTimeout:
@@ -200,6 +265,7 @@ class TrackerClient:
         method = method.upper()
         call = _Call(method, self._resolve(path_or_url, params), self._request_timeout)
         call.background, call.binary = background, binary
+        call.limit_s = self.config.request_timeout_s
         if json is not None:
             data = msgspec.json.encode(json)
             call.body, call.content_type = (lambda _stack: data), JSON_TYPE
@@ -251,6 +317,7 @@ class TrackerClient:
         data = urlencode(dict(fields)).encode()
         call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
+        call.limit_s = self.config.request_timeout_s
         return await self._run(call, self._attempt_any_status, idempotent=False)
 
     async def close(self) -> None:
@@ -305,15 +372,16 @@ class TrackerClient:
         return response
 
     async def _attempt_any_status(self, call: _Call, attempt: int) -> TrackerResponse:
-        with self._logged(call, attempt) as log, ExitStack() as stack:
-            resp = await self._open(call, stack)
-            with map_aiohttp_errors():
+        budget = _Budget(call.limit_s)
+        with self._logged(call, attempt) as log, ExitStack() as stack, map_aiohttp_errors():
+            async with budget.running():
+                resp = await self._open(call, stack, budget)
                 body = await resp.read()
             return TrackerResponse(resp.status, resp.headers, body, log.seen(resp))
 
     async def _attempt_open(self, call: _Call, attempt: int) -> tuple[aiohttp.ClientResponse, str]:
         with self._logged(call, attempt) as log, ExitStack() as stack:
-            resp = await self._open(call, stack)
+            resp = await self._open(call, stack, _Budget(None))
             request_id = log.seen(resp)
             if resp.status < 300:
                 return resp, request_id
@@ -326,11 +394,11 @@ class TrackerClient:
                 resp.status, resp.headers, body, auth_form=False, request_id=request_id
             )
 
-    async def _open(self, call: _Call, stack: ExitStack) -> aiohttp.ClientResponse:
+    async def _open(self, call: _Call, stack: ExitStack, budget: _Budget) -> aiohttp.ClientResponse:
         """Send, following up to MAX_REDIRECTS redirects by hand."""
         method, url, body = call.method, call.url, call.body
         for hop in range(MAX_REDIRECTS + 1):
-            resp = await self._send(call, method, url, body(stack) if body else None)
+            resp = await self._send(call, method, url, body(stack) if body else None, budget)
             target = _redirect_target(resp, url)
             if target is None:
                 return resp
@@ -343,35 +411,58 @@ class TrackerClient:
             url = target
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def _send(self, call: _Call, method: str, url: URL, data: Any) -> aiohttp.ClientResponse:
-        """One HTTP exchange: cooldown slot, then fresh credentials, then the wire."""
+    async def _send(
+        self, call: _Call, method: str, url: URL, data: Any, budget: _Budget
+    ) -> aiohttp.ClientResponse:
+        """One HTTP exchange: cooldown turn, then connection, slot, fresh credentials, wire."""
         session = await self._http()
-        gap = self._cooldown.slot(call.background) if call.authed else _no_slot()
-        async with gap:
-            headers = await self._headers(call, url)
-            with map_aiohttp_errors():
-                return await session.request(
-                    method,
-                    url,
-                    data=data,
-                    headers=headers,
-                    timeout=call.timeout,
-                    allow_redirects=False,
-                )
+        headers, authorize = self._headers(call), partial(self._authorize, call, url)
+        if not (call.authed and self._cooldown.active):
+            await authorize(headers)
+            return await self._exchange(session, call, method, url, data, headers, None)
+        async with self._cooldown.turn(call.background) as turn:
+            with budget.paused():
+                await turn.acquire()
+            hop = _Hop(turn, budget, authorize)  # the slot is taken in `hop.before_send`
+            return await self._exchange(session, call, method, url, data, headers, hop)
+
+    async def _exchange(
+        self,
+        session: aiohttp.ClientSession,
+        call: _Call,
+        method: str,
+        url: URL,
+        data: Any,
+        headers: dict[str, str],
+        hop: _Hop | None,
+    ) -> aiohttp.ClientResponse:
+        with map_aiohttp_errors():
+            return await session.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=call.timeout,
+                allow_redirects=False,
+                trace_request_ctx=hop,
+            )
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _headers(self, call: _Call, url: URL) -> dict[str, str]:
+    def _headers(self, call: _Call) -> dict[str, str]:
         headers: dict[str, str] = {}
         if self.config.accept_language:
             headers["Accept-Language"] = self.config.accept_language
         if call.content_type and call.body is not None:
             headers["Content-Type"] = call.content_type
+        return headers
+
+    async def _authorize(self, call: _Call, url: URL, headers: MutableMapping[str, str]) -> None:
+        """Credentials for the API origin only, fetched for this very attempt."""
         call.sent_creds = None
         if call.authed and origin_of(url) == self._api_origin:
             call.sent_creds = await self._current_credentials(call)
             headers.update(auth_headers(call.sent_creds))
-        return headers
 
     async def _current_credentials(self, call: _Call) -> Credentials:
         creds = await self._credentials.current()
@@ -397,7 +488,10 @@ class TrackerClient:
         transport = await asyncio.to_thread(importlib.import_module, f"{__package__}.transport")
         ssl_context = await asyncio.to_thread(transport.make_ssl_context, self.config.ca_file)
         session: aiohttp.ClientSession = transport.make_session(
-            self.config.ca_file, self.config.user_agent, ssl_context=ssl_context
+            self.config.ca_file,
+            self.config.user_agent,
+            ssl_context=ssl_context,
+            send_hooks=self._cooldown.active,
         )
         return session
 
@@ -451,11 +545,6 @@ class TrackerClient:
                 (time.perf_counter() - started) * 1000,
                 attempt,
             )
-
-
-@asynccontextmanager
-async def _no_slot() -> AsyncIterator[None]:
-    yield
 
 
 def _redirect_target(resp: aiohttp.ClientResponse, url: URL) -> URL | None:

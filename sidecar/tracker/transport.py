@@ -3,7 +3,9 @@
 Owns: `map_aiohttp_errors()` (every aiohttp/asyncio transport exception becomes a
 `NetworkError` or `RequestTimeout`, most specific first, cause kept with `from`),
 `make_ssl_context` (OS trust store via truststore, certifi when the store is empty, plus an
-extra CA file), `make_session`. Must not know: Tracker paths, credentials or retries.
+extra CA file), `make_session`, and the `SendHooks` a request can pass as its
+`trace_request_ctx` to act at the last moment before it is written. Must not know: Tracker
+paths, credentials or retries.
 Messages carry the exception text only: never URLs' credentials, headers or bodies.
 """
 
@@ -14,10 +16,13 @@ import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Protocol, runtime_checkable
 
 import aiohttp
 import certifi
 import truststore
+from multidict import CIMultiDict
 
 from . import errors
 
@@ -90,16 +95,64 @@ def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return ctx
 
 
+@runtime_checkable
+class SendHooks(Protocol):
+    """Passed as `trace_request_ctx`: awaited inside aiohttp's flow, connection in hand."""
+
+    async def before_send(self, headers: CIMultiDict[str]) -> None:
+        """The connection is ready and `headers` are about to be written; they may change."""
+
+    def body_sent(self) -> None:
+        """A chunk of the request body is about to be written."""
+
+
+async def _on_headers(
+    _session: aiohttp.ClientSession,
+    ctx: SimpleNamespace,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    if isinstance(ctx.trace_request_ctx, SendHooks):
+        await ctx.trace_request_ctx.before_send(params.headers)
+
+
+async def _on_chunk(
+    _session: aiohttp.ClientSession,
+    ctx: SimpleNamespace,
+    _params: aiohttp.TraceRequestChunkSentParams,
+) -> None:
+    if isinstance(ctx.trace_request_ctx, SendHooks):
+        ctx.trace_request_ctx.body_sent()
+
+
+def send_hooks_trace() -> aiohttp.TraceConfig:
+    """Runs a request's `SendHooks`. aiohttp fires `on_request_headers_sent` after the
+    connection is acquired (and outside the connect timeout), just before it serialises the
+    headers, and `on_request_chunk_sent` just before each body write."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_on_headers)
+    trace.on_request_chunk_sent.append(_on_chunk)
+    trace.freeze()
+    return trace
+
+
 def make_session(
-    ca_file: str | None, user_agent: str, *, ssl_context: ssl.SSLContext | None = None
+    ca_file: str | None,
+    user_agent: str,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    send_hooks: bool = False,
 ) -> aiohttp.ClientSession:
-    """The one pooled session; statuses are checked by the caller, not by aiohttp."""
+    """The one pooled session; statuses are checked by the caller, not by aiohttp.
+
+    `send_hooks` installs `send_hooks_trace()`; without it aiohttp skips all tracing work.
+    """
     connector = aiohttp.TCPConnector(ssl=ssl_context or make_ssl_context(ca_file))
     session = aiohttp.ClientSession(
         connector=connector,
         raise_for_status=False,
         auto_decompress=True,
         headers={"User-Agent": user_agent},
+        trace_configs=[send_hooks_trace()] if send_hooks else None,
     )
     # aiohttp silently re-sends an idempotent request once when a pooled connection drops;
     # that resend would skip both the cooldown and the 4-attempt budget, so the retry
