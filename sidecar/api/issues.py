@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -46,6 +46,18 @@ class IssuePagePayload(Dto):
     has_more: bool
 
 
+# For callers other than the app (which never sends it): a bulk reader asks for 1,000 per page
+# and needs a tenth of the requests.
+PerScroll = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1,
+        le=1000,
+        description="Issues per page of a new search (default 100); later pages keep it.",
+    ),
+]
+
+
 class GetIssuesParams(Params):
     """Accepts both `scroll_id` (what the frontend sends) and `scrollId` (what Tauri read)."""
 
@@ -53,6 +65,7 @@ class GetIssuesParams(Params):
     filter: Any = None
     scroll_id: str | None = msgspec.field(default=None, name="scroll_id")
     scroll_id_camel: str | None = msgspec.field(default=None, name="scrollId")
+    per_scroll: PerScroll | None = None
 
     def scroll(self) -> str | None:
         return self.scroll_id_camel or self.scroll_id

@@ -1,8 +1,9 @@
 """Issues: the scroll-paged list, one issue, the scroll-context release, edits and creation.
 
 Business rules of `frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
-`filter.assignee`, sorted scroll pages of 100 with a 60 s TTL, `has_more` = a scroll id came
-back. First pages are cached for --cache-ttl-s while their scroll context is still alive.
+`filter.assignee`, sorted scroll pages of 100 (or the caller's `perScroll`, which the app never
+sends) with a 60 s TTL, `has_more` = a scroll id came back. First pages are cached for
+--cache-ttl-s while their scroll context is still alive.
 Edits follow §5: PATCH bodies carry only the given values (passed through untouched, empty
 strings included); `create_issue` trims and requires `queue` and `summary`.
 """
@@ -51,24 +52,27 @@ async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePa
     """One page of a query or filter search (the first page when no scroll id is given)."""
     body = await search_body(deps, params.query, params.filter)
     scroll_id = params.scroll() or None
-    cache_key = _cache_key(body) if scroll_id is None else None
+    per_scroll = params.per_scroll or PER_SCROLL
+    cache_key = _cache_key(body, per_scroll) if scroll_id is None else None
     cached = _cached_page(deps, cache_key)
     if cached is not None:
         return cached
-    page = await _fetch_page(deps, body, scroll_id)
+    page = await _fetch_page(deps, body, scroll_id, per_scroll)
     if cache_key is not None:
         deps.caches.issue_lists.put(cache_key, page)
     return page
 
 
-async def _fetch_page(deps: Deps, body: dict[str, Any], scroll_id: str | None) -> IssuePagePayload:
+async def _fetch_page(
+    deps: Deps, body: dict[str, Any], scroll_id: str | None, per_scroll: int
+) -> IssuePagePayload:
     scroll = await pagination.search_scroll(
         deps.tracker,
         body,
         fields=FIELDS,
         scroll_id=scroll_id,
         item_type=IssueWire,
-        per_scroll=PER_SCROLL,
+        per_scroll=per_scroll,
         ttl_ms=SCROLL_TTL_MS,
     )
     if scroll.scroll_id is not None:
@@ -82,8 +86,8 @@ async def _fetch_page(deps: Deps, body: dict[str, Any], scroll_id: str | None) -
     )
 
 
-def _cache_key(body: dict[str, Any]) -> bytes:
-    return msgspec.json.encode(body, order="sorted")
+def _cache_key(body: dict[str, Any], per_scroll: int) -> bytes:
+    return msgspec.json.encode([body, per_scroll], order="sorted")
 
 
 def _cached_page(deps: Deps, key: bytes | None) -> IssuePagePayload | None:

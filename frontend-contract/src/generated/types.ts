@@ -203,6 +203,8 @@ export interface GetIssuesParams {
   scroll_id?: string | null;
   /** @default null */
   scrollId?: string | null;
+  /** @default null */
+  perScroll?: number | null;
 }
 
 /** `error.data` of an unexpected failure (-32603): the traceback is on stderr only. */
