@@ -221,6 +221,8 @@ class SessionManager:
         try:
             fresh = await self._refresher(session)
         except NotAuthenticated:
+            if await self._adopt_stored(session, generation):
+                return await self._required()
             await self._end(generation)
             raise NotAuthenticated() from None
         if fresh is None:
@@ -238,6 +240,26 @@ class SessionManager:
                 await off_loop(self._store.save, fresh)
             except StoreError as exc:
                 log.warning("the refreshed session could not be stored: %s", exc)
+
+    async def _adopt_stored(self, refused: StoredSession, generation: int) -> bool:
+        """Take up the stored session when another process sharing the store replaced ours.
+
+        A refresh token works once: when two sidecars share one entry and the other one
+        refreshed first, ours is refused although the stored session is fresh. Ending the
+        session then would delete the other process's good session from the store.
+        """
+        try:
+            stored = await off_loop(self._store.load)
+        except StoreError:
+            return False
+        if stored is None or stored.token == refused.token:
+            return False
+        async with self._write_lock:
+            if generation != self.generation:
+                return False  # signed in or out here meanwhile: that decision stands
+            log.info("the stored session was refreshed elsewhere; using it")
+            self._set(stored)
+        return True
 
     async def _end(self, generation: int) -> None:
         """The refresh token was refused: the session is over, here and in the store."""

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import Sidecar
+from tests.hostile.secret_audit import record_spawned
 
 SpawnFn = Callable[..., Sidecar]
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[SpawnFn]:
-    """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end."""
+def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
+    """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end
+    (`tests/hostile/secret_audit.py`: their output and the test's files, audited last)."""
     started: list[Sidecar] = []
 
     def _spawn(*args: str, env: dict[str, str] | None = None) -> Sidecar:
@@ -27,6 +29,7 @@ def spawn(tmp_path: Path) -> Iterator[SpawnFn]:
     yield _spawn
     for sidecar in started:
         sidecar.stop()
+    record_spawned(request, tmp_path, started)
 
 
 def fake_args(fake: Any, *extra: str) -> list[str]:

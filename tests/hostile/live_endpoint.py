@@ -111,6 +111,10 @@ class LiveEndpoint:
             self.notifications += 1
         return observe(message)
 
+    def frames(self) -> list[bytes]:
+        """Every frame written so far."""
+        return list(self.transport.frames)
+
     def alive(self) -> bool:
         return not self._serving.done()
 

@@ -35,6 +35,7 @@ from tests.hostile.params_model import (
     wrong_params,
 )
 from tests.hostile.profiles import fuzz
+from tests.hostile.secret_audit import AUDIT
 from tests.hostile.wire_model import (
     CANCEL,
     Answers,
@@ -98,6 +99,9 @@ def live(fake_tracker: FakeTrackerServer, tmp_path: Path) -> Iterator[LiveEndpoi
     yield endpoint
     assert endpoint.alive()
     assert endpoint.close() == 0
+    AUDIT.harvest(fake_tracker)
+    AUDIT.add_output("the in-memory endpoint's frames", b"\n".join(endpoint.frames()))
+    AUDIT.add_files(tmp_path)
 
 
 def _answered(live: LiveEndpoint, frames: list[bytes | Oversized]) -> None:

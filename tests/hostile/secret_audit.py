@@ -1,0 +1,121 @@
+"""The session-wide secret audit: what every spawned sidecar wrote, checked for known secrets.
+
+`AUDIT` is one registry for the whole pytest run. The e2e `spawn` fixture reports each test's
+sidecars into it at teardown (`record`): their stdout and stderr, every file under the test's
+temporary folder, and the secrets that test's fake Tracker saw or minted (every Authorization
+token, every code, refresh token, client secret and device code in its request log, and the
+tokens, refresh tokens and codes in its state). Each report is scanned at once against every
+secret known so far in the run plus the fake's fixed ones, so only findings are kept, not the
+output itself. `tests/hostile/test_secrets_audit.py` runs last and asserts there are none.
+
+Codes are all digits: they count only where no other digit touches them, so a code is not
+"found" inside a user id or a timestamp.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.fakes.tracker import CLIENT_SECRET, TOKEN
+
+FIXED_SECRETS = {
+    TOKEN: "the fake's token",
+    "bob-token": "bob's token",
+    "expired-token": "the expired token",
+    "iam-token": "the IAM token",
+    CLIENT_SECRET: "the OAuth client secret",
+}
+FORM_SECRETS = ("code", "refresh_token", "client_secret", "device_code", "access_token")
+MAX_FILE = 256 * 1024 * 1024
+
+
+@dataclass
+class Audit:
+    secrets: dict[str, str] = field(default_factory=lambda: dict(FIXED_SECRETS))
+    findings: list[str] = field(default_factory=list)
+    outputs: int = 0  # stdout/stderr streams scanned
+    files: int = 0
+    scanned_bytes: int = 0
+    _pattern: re.Pattern[bytes] | None = None
+
+    # -- what is secret --------------------------------------------------------------------
+
+    def add_secret(self, value: str, name: str) -> None:
+        value = value.strip()
+        if len(value) >= 6 and value not in self.secrets:  # shorter cannot be told from data
+            self.secrets[value] = name
+            self._pattern = None
+
+    def harvest(self, fake: Any) -> None:
+        """Every secret the fake Tracker saw in a request or holds in its state."""
+        for request in fake.requests:
+            auth = request.headers.get("Authorization", "")
+            if " " in auth:
+                self.add_secret(auth.split(" ", 1)[1], f"a token sent to {request.path}")
+            if request.path.startswith("/oauth"):
+                form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
+                for key in FORM_SECRETS:
+                    if form.get(key):
+                        self.add_secret(form[key], f"the {key} sent to {request.path}")
+        state = fake.state
+        for name in ("tokens", "refresh_tokens", "auth_codes", "device_codes"):
+            for value in list(getattr(state, name, {})):
+                self.add_secret(str(value), f"a minted {name[:-1]}")
+
+    # -- where to look ---------------------------------------------------------------------
+
+    def record(self, label: str, sidecars: Iterable[Any], folder: Path | None, fake: Any) -> None:
+        """One test's sidecars, its temporary folder, and its fake Tracker's secrets."""
+        if fake is not None:
+            self.harvest(fake)
+        for sidecar in sidecars:
+            self.add_output(f"{label} stdout", b"".join(sidecar.raw_stdout))
+            self.add_output(f"{label} stderr", b"".join(sidecar.stderr_chunks))
+        if folder is not None:
+            self.add_files(folder)
+
+    def add_output(self, where: str, data: bytes) -> None:
+        self.outputs += 1
+        self._scan(where, data)
+
+    def add_files(self, folder: Path) -> None:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                self.files += 1
+                with path.open("rb") as file:
+                    self._scan(str(path), file.read(MAX_FILE))
+
+    # -- looking ---------------------------------------------------------------------------
+
+    def _compiled(self) -> re.Pattern[bytes]:
+        if self._pattern is None:
+            parts = [_pattern_of(s) for s in sorted(self.secrets, key=len, reverse=True)]
+            self._pattern = re.compile(b"|".join(parts))
+        return self._pattern
+
+    def _scan(self, where: str, data: bytes) -> None:
+        self.scanned_bytes += len(data)
+        for match in set(self._compiled().findall(data)):
+            name = self.secrets.get(match.decode("utf-8", "replace"), "a secret")
+            self.findings.append(f"{name} in {where}")
+
+
+def _pattern_of(secret: str) -> bytes:
+    escaped = re.escape(secret.encode())
+    return rb"(?<!\d)" + escaped + rb"(?!\d)" if secret.isdigit() else escaped
+
+
+AUDIT = Audit()
+
+
+def record_spawned(request: Any, folder: Path, sidecars: list[Any]) -> None:
+    """The e2e `spawn` fixture's report at teardown (see tests/e2e/conftest.py)."""
+    fake = None
+    if "fake_tracker_server" in request.fixturenames:
+        fake = request.getfixturevalue("fake_tracker_server")
+    AUDIT.record(request.node.nodeid, sidecars, folder, fake)

@@ -1,0 +1,157 @@
+"""Lifecycle under stress: stdin closed mid-request, SIGTERM mid-download, the parent killed,
+`shutdown` with work in flight. Each sidecar must end within 2 s with exit code 0, answer what
+it had accepted (finished, or -32802 when cancelled at exit), leave no temporary file (its
+TMPDIR and the download folder are checked) and no child process behind. Two sidecars sharing
+one OS keyring entry are in `test_lifecycle_keyring.py` (they need the real Secret Service).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import SpawnFn, fake_args
+from tests.e2e.harness import REPO, check_jsonrpc, sidecar_command
+from tests.e2e.signed_in import LOGIN, start_signed_in
+from tests.fakes.tracker import FakeTrackerServer
+from tests.hostile.lifecycle import (
+    KEPT,
+    SERVER_LOG,
+    children_of,
+    ended_within,
+    leftovers,
+    quiet_env,
+    wait_for_request,
+    wait_gone,
+)
+from tests.hostile.secret_audit import AUDIT
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+SHUTTING_DOWN = -32802
+HELD = r"^/v3/issues/TEST-1$"
+
+
+def test_stdin_closed_mid_request(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    sidecar = start_signed_in(spawn, fake_tracker, env=quiet_env(tmp_path))
+    fake_tracker.faults.add("GET", HELD, delay_s=10)
+    request_id = sidecar.request("get_issue", {"issueKey": "TEST-1"})
+    wait_for_request(fake_tracker, "GET", HELD)
+    started = time.monotonic()
+    sidecar.close_stdin()
+    assert ended_within(sidecar, started) == 0
+    messages = sidecar.drain_stdout()
+    answers = [m for m in messages if m.get("id") == request_id]
+    assert [a["error"]["code"] for a in answers] == [SHUTTING_DOWN], messages
+    assert leftovers(tmp_path / "tmp") == []
+
+
+def test_sigterm_mid_download(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    sidecar = start_signed_in(spawn, fake_tracker, env=quiet_env(tmp_path))
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "server.log").write_bytes(KEPT)
+    fake_tracker.faults.add("GET", SERVER_LOG, action="stall_body")
+    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(folder / "server.log")}
+    request_id = sidecar.request("download_attachment", params)
+    assert sidecar.notification("$/progress")["params"]["id"] == request_id
+    assert len(leftovers(folder)) == 2  # the temporary file exists: the check below can fail
+    children = children_of(sidecar.proc.pid)
+    started = time.monotonic()
+    sidecar.proc.send_signal(signal.SIGTERM)
+    assert ended_within(sidecar, started) == 0
+    answers = [m for m in sidecar.drain_stdout() if m.get("id") == request_id]
+    assert [a["error"]["code"] for a in answers] == [SHUTTING_DOWN]
+    assert leftovers(folder) == [str(folder / "server.log")]
+    assert (folder / "server.log").read_bytes() == KEPT
+    assert leftovers(tmp_path / "tmp") == []
+    assert [c for c in children if not wait_gone(c, 2.0)] == []
+
+
+PARENT = """
+import json, subprocess, sys, time
+cmd, out, err, request = json.loads(sys.argv[1])
+child = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=open(out, "wb"),
+                         stderr=open(err, "wb"), cwd=sys.argv[2])
+child.stdin.write(request.encode() + b"\\n")
+child.stdin.flush()
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_parent_killed_ends_the_sidecar(
+    fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    """A shell that dies leaves the sidecar an EOF on stdin: it must not outlive it."""
+    fake_tracker.faults.add("GET", r"^/v3/myself$", delay_s=10)
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    AUDIT.add_files(tmp_path)
+    login = {"jsonrpc": "2.0", "id": 1, "method": "login_with_token", "params": LOGIN}
+    held = {"jsonrpc": "2.0", "id": 2, "method": "get_current_user"}
+    request = json.dumps(login) + "\n" + json.dumps(held)
+    cmd = [*sidecar_command(), *fake_args(fake_tracker)]
+    env = {**os.environ, **quiet_env(tmp_path), "YTRACKER_CONFIG_DIR": str(tmp_path / "config")}
+    env.setdefault("YTRACKER_RETRY_SLEEP_SCALE", "0")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, json.dumps([cmd, str(out), str(err), request]), str(REPO)],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        wait_for_request(fake_tracker, "GET", r"^/v3/myself$")
+        parent.kill()
+        parent.wait(5)
+        wait_gone(pid, 2.0)
+    finally:
+        parent.kill()
+        parent.wait(5)
+        parent.stdout.close()  # type: ignore[union-attr]
+    lines = out.read_bytes().splitlines()
+    messages = [json.loads(line) for line in lines]
+    for message in messages:
+        check_jsonrpc(message)
+    assert [m.get("id") for m in messages if "id" in m] == [1, 2]
+    assert messages[-1]["error"]["code"] == SHUTTING_DOWN
+    assert leftovers(tmp_path / "tmp") == []
+
+
+def test_shutdown_with_work_in_flight(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    sidecar = start_signed_in(spawn, fake_tracker, env=quiet_env(tmp_path))
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    fake_tracker.faults.add("GET", HELD, delay_s=0.5)  # finishes within the 1.5 s grace
+    fake_tracker.faults.add("GET", r"^/v3/issues/TEST-2$", delay_s=10)  # does not
+    fake_tracker.faults.add("GET", SERVER_LOG, action="stall_body")
+    quick = sidecar.request("get_issue", {"issueKey": "TEST-1"})
+    slow = sidecar.request("get_issue", {"issueKey": "TEST-2"})
+    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(folder / "f.log")}
+    download = sidecar.request("download_attachment", params)
+    assert sidecar.notification("$/progress")["params"]["id"] == download
+    started = time.monotonic()
+    stop = sidecar.request("shutdown")
+    late = sidecar.request("ping")
+    assert sidecar.response(late, timeout=2)["error"]["code"] == -32600
+    assert sidecar.response(stop, timeout=3)["result"] is None
+    sidecar.send({"jsonrpc": "2.0", "method": "exit"})
+    assert ended_within(sidecar, started) == 0
+    assert sidecar.response(quick)["result"]["key"] == "TEST-1"
+    assert sidecar.response(slow)["error"]["code"] == SHUTTING_DOWN
+    assert sidecar.response(download)["error"]["code"] == SHUTTING_DOWN
+    assert sidecar.drain_stdout() == []
+    assert leftovers(folder, tmp_path / "tmp") == []
