@@ -10,6 +10,7 @@ partial file and never touches an existing one. Must not know: HTTP, Tracker or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import re
@@ -193,8 +194,10 @@ class AtomicFile:
         if self._pending is not None and not self._pending.done():
             await asyncio.wait([self._pending])
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            # Closing flushes: on a full disk that fails again, and the file goes anyway.
+            with contextlib.suppress(OSError):
+                file.close()
         if self.temp_path is not None:
             self.temp_path.unlink(missing_ok=True)
             self.temp_path = None

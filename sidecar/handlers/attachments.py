@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import mimetypes
 import os
 import re
+import stat
 import time
 from pathlib import Path, PurePath
 from typing import Literal
@@ -257,10 +259,20 @@ def _readable_size(file_path: str) -> int:
         LocalIOError: `Failed to read file: …` (missing, unreadable, a directory).
     """
     try:
-        with open(file_path, "rb") as handle:
-            return os.fstat(handle.fileno()).st_size
+        # Non-blocking: opening a named pipe would otherwise wait for a writer forever, and
+        # the worker thread stuck in open() kept the process from exiting.
+        fd = os.open(file_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            info = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
     except OSError as exc:
         raise LocalIOError(f"Failed to read file: {os_error_text(exc)}: {file_path}") from exc
+    if not stat.S_ISREG(info.st_mode):  # a pipe, socket or device has no end to upload
+        raise LocalIOError(f"Failed to read file: not a regular file: {file_path}")
+    return info.st_size
 
 
 async def _upload(deps: Deps, path: str, file_path: str, call: Call) -> Attachment:
