@@ -119,6 +119,8 @@ def competitor_conversion(body: bytes) -> Callable[[], int]:
 def run(setup: Setup) -> list[Row]:
     n = setup.sizes.issues
     fetches: dict[str, list[Fetch]] = {"ours1000": [], "ours100": [], "them1000": [], "them100": []}
+    sidecar_fetch(setup, 1000)  # untimed: the fake renders each issue once per API version
+    competitor_fetch(setup, 1000)
     for _ in range(setup.sizes.runs):
         fetches["ours1000"].append(sidecar_fetch(setup, 1000))
         fetches["them1000"].append(competitor_fetch(setup, 1000))
