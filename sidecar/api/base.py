@@ -10,8 +10,12 @@ from __future__ import annotations
 import msgspec
 
 
-class Dto(msgspec.Struct, kw_only=True):
-    """A result object: snake_case keys, every field always present."""
+class Dto(msgspec.Struct, kw_only=True, gc=False):
+    """A result object: snake_case keys, every field always present.
+
+    Not tracked by the cyclic collector (`gc=False`): results are plain data that never form
+    cycles, and a bulk page makes thousands of them (see tests/test_untracked_structs.py).
+    """
 
 
 class Params(msgspec.Struct, kw_only=True, rename="camel"):

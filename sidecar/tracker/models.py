@@ -13,8 +13,11 @@ from typing import Any
 import msgspec
 
 
-class Wire(msgspec.Struct, kw_only=True):
-    """Base for Tracker payloads (unknown fields are ignored by msgspec's default)."""
+class Wire(msgspec.Struct, kw_only=True, gc=False):
+    """Base for Tracker payloads (unknown fields are ignored by msgspec's default).
+
+    Untracked by the cyclic collector: decoded payloads are plain data and never form cycles.
+    """
 
 
 class IssueWire(Wire):
