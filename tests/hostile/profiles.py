@@ -40,12 +40,14 @@ def profile_name() -> str:
     return name
 
 
-def examples(share: float) -> int:
-    """This test's slice of the profile's total example budget (at least 10)."""
-    return max(10, round(TOTALS[profile_name()] * share))
+def examples(share: float, cap: int | None = None) -> int:
+    """This test's slice of the profile's total example budget (at least 10, at most `cap`)."""
+    count = max(10, round(TOTALS[profile_name()] * share))
+    return count if cap is None else min(count, cap)
 
 
-def fuzz(share: float, **overrides: Any) -> Callable[[F], F]:
-    """`@settings` with the active profile and `share` of its example budget."""
+def fuzz(share: float, *, cap: int | None = None, **overrides: Any) -> Callable[[F], F]:
+    """`@settings` with the active profile and `share` of its example budget (capped for
+    tests whose examples are slow, such as those through a spawned process)."""
     parent = settings.get_profile(f"hostile-{profile_name()}")
-    return settings(parent, max_examples=examples(share), **overrides)
+    return settings(parent, max_examples=examples(share, cap), **overrides)

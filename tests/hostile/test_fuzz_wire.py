@@ -254,7 +254,7 @@ def process(spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path) -> 
     assert sidecar.drain_stdout() == []  # every line was read and validated above
 
 
-@fuzz(0.05, suppress_health_check=FUNCTION_FIXTURE)
+@fuzz(0.05, cap=1_500, suppress_health_check=FUNCTION_FIXTURE)
 @given(stream=streams(None))  # the 64 MiB line has a test of its own below
 def test_a_spawned_sidecar_answers_fuzzed_stdin_and_writes_only_protocol(
     process: Sidecar, stream: bytes
