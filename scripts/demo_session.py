@@ -88,14 +88,17 @@ def main() -> None:
     for issue in page["issues"][:10]:
         tracked = issue["tracked_seconds"]
         spent = f"{tracked / 3600:.1f} h tracked" if tracked else "no time tracked"
-        print(f"    {issue['key']:<10} [{issue['status']['display']:<12}] {issue['summary']} ({spent})")
+        status = issue["status"]["display"]
+        print(f"    {issue['key']:<10} [{status:<12}] {issue['summary']} ({spent})")
 
     key = page["issues"][0]["key"]
     issue = session.call("get_issue", {"issueKey": key})
     say(f"{issue['key']}: {issue['summary']}")
-    print(f"    status {issue['status']['display']}, priority {issue['priority']['display']}, "
-          f"type {(issue['issue_type'] or {}).get('display')}, "
-          f"assignee {(issue['assignee'] or {}).get('display')}, tags {issue['tags']}")
+    print(
+        f"    status {issue['status']['display']}, priority {issue['priority']['display']}, "
+        f"type {(issue['issue_type'] or {}).get('display')}, "
+        f"assignee {(issue['assignee'] or {}).get('display')}, tags {issue['tags']}"
+    )
 
     code = session.close()
     say(f"stdin closed; the sidecar exited with code {code}")
