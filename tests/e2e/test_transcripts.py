@@ -19,6 +19,7 @@ request (or a `$/cancelRequest`) before the first one's `expect`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +41,14 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def _without_request_id(message: dict[str, Any]) -> dict[str, Any]:
     error = message.get("error")
-    data = error.get("data") if isinstance(error, dict) else None
-    if not isinstance(data, dict) or "requestId" not in data:
+    if not isinstance(error, dict) or not isinstance(error.get("data"), dict):
         return message
-    return {**message, "error": {**error, "data": {**data, "requestId": None}}}
+    return {**message, "error": {**error, "data": {**error["data"], "requestId": None}}}
 
 
 def _view(request: RecordedRequest, wanted: dict[str, Any]) -> dict[str, Any]:
     """The recorded request, reduced to the keys the transcript wrote."""
-    seen = {
+    seen: dict[str, Callable[[], Any]] = {
         "method": lambda: request.method,
         "path": lambda: request.path,
         "query": lambda: dict(request.query),
