@@ -34,7 +34,7 @@ def _path(issue_key: str, *rest: str) -> str:
 async def get_comments(deps: Deps, params: IssueKeyParams, call: Call) -> list[Comment]:
     """Every comment of an issue, oldest first (all cursor pages)."""
     wires = await read_all(deps, _path(params.issue_key), CommentWire)
-    return [convert.comment(wire) for wire in wires]
+    return [convert.comment(wire, deps.keys) for wire in wires]
 
 
 async def add_comment(deps: Deps, params: AddCommentParams, call: Call) -> None:
@@ -48,7 +48,7 @@ async def update_comment(deps: Deps, params: UpdateCommentParams, call: Call) ->
     body = {"text": _checked(params.text)}
     path = _path(params.issue_key, str(params.comment_id))
     response = await write(deps, "PATCH", path, json=body)
-    return convert.comment(response.json(CommentWire))
+    return convert.comment(response.json(CommentWire), deps.keys)
 
 
 async def delete_comment(deps: Deps, params: DeleteCommentParams, call: Call) -> None:

@@ -166,22 +166,22 @@ def _plain(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def author(created_by: Any) -> str:
+def author(created_by: Any, keys: tuple[str, ...] = _DISPLAY_KEYS) -> str:
     if not isinstance(created_by, dict):
         return "Unknown"
     return (
-        coerce_display(created_by.get("display"))
+        coerce_display(created_by.get("display"), keys)
         or _plain(created_by.get("login"))
         or _plain(created_by.get("email"))
         or "Unknown"
     )
 
 
-def comment(wire: CommentWire) -> Comment:
+def comment(wire: CommentWire, keys: tuple[str, ...] = _DISPLAY_KEYS) -> Comment:
     return Comment(
         id=wire_id(wire.id),
         text=_text(wire.text),
-        author=author(wire.createdBy),
+        author=author(wire.createdBy, keys),
         created_at=_text(wire.createdAt),
     )
 
@@ -218,7 +218,9 @@ def _to_status(value: Any, keys: tuple[str, ...]) -> Status | None:
     return Status(key=key, display=display or key)
 
 
-def worklog(wire: WorklogWire, workday_hours: int) -> WorklogEntry:
+def worklog(
+    wire: WorklogWire, workday_hours: int, keys: tuple[str, ...] = _DISPLAY_KEYS
+) -> WorklogEntry:
     date = wire.start if isinstance(wire.start, str) else _text(wire.createdAt)
     seconds = tracker_seconds(wire.duration, workday_hours, numbers_are_seconds=False)
     return WorklogEntry(
@@ -226,7 +228,7 @@ def worklog(wire: WorklogWire, workday_hours: int) -> WorklogEntry:
         date=date,
         duration_seconds=seconds or 0,
         comment=_text(wire.comment),
-        author=author(wire.createdBy),
+        author=author(wire.createdBy, keys),
     )
 
 

@@ -38,7 +38,7 @@ async def get_issue_worklogs(deps: Deps, params: IssueKeyParams, call: Call) -> 
     """Every work log of an issue, oldest first (all cursor pages, no cap)."""
     wires = await read_all(deps, _path(params.issue_key), WorklogWire)
     hours = deps.workday_hours()
-    return [convert.worklog(wire, hours) for wire in wires]
+    return [convert.worklog(wire, hours, deps.keys) for wire in wires]
 
 
 # --- log_work ------------------------------------------------------------------------------

@@ -284,3 +284,14 @@ def test_user_profile() -> None:
 def test_catalog_entity(payload: dict[str, Any], id_first: bool, expected: tuple[str, str]) -> None:
     e = convert.catalog_entity(wire(EntityWire, payload), id_first=id_first)
     assert (e.key, e.display) == expected
+
+
+def test_author_names_follow_the_configured_language() -> None:
+    created_by = {"display": {"en": "Ivan", "ru": "Иван"}}
+    assert convert.author(created_by) == "Ivan"
+    assert convert.author(created_by, convert.display_keys("ru")) == "Иван"
+    payload = {"id": 1, "createdBy": created_by}
+    assert convert.comment(wire(CommentWire, payload), convert.display_keys("ru")).author == "Иван"
+    assert (
+        convert.worklog(wire(WorklogWire, payload), 8, convert.display_keys("ru")).author == "Иван"
+    )
