@@ -268,6 +268,10 @@ class Endpoint:
         elif method is None:
             sink(_error(id, METHOD_NOT_FOUND, f"Method not found: {request.method}"))
         else:
+            # At once, not when the shutdown task first runs: a request read right after
+            # `shutdown` (same read burst) must be refused too.
+            if builtin:
+                self._accepting = False
             self._spawn(method, request, sink)
 
     def _cancel(self, raw: msgspec.Raw | None) -> None:

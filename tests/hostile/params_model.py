@@ -80,7 +80,12 @@ def result_type(method: str) -> Any:
 def fields(method: str) -> tuple[Field, ...]:
     info = mi.type_info(params_type(method))
     assert isinstance(info, mi.StructType), info
-    return tuple(Field(f.encode_name, f.type, f.required) for f in info.fields)
+    return tuple(Field(f.encode_name, _bare(f.type), f.required) for f in info.fields)
+
+
+def _bare(t: mi.Type) -> mi.Type:
+    """The type inside any `Meta` (descriptions, schema extras) wrapped around it."""
+    return _bare(t.type) if isinstance(t, mi.Metadata) else t
 
 
 @functools.cache
@@ -99,6 +104,8 @@ def accepts(t: mi.Type, value: Any) -> bool:
 
 def _python_type(t: mi.Type) -> Any:
     """Back from type info to a decodable type (only the kinds the contract uses)."""
+    if isinstance(t, mi.Metadata):
+        return _python_type(t.type)
     simple: dict[type, Any] = {
         mi.StrType: str,
         mi.BoolType: bool,
@@ -129,6 +136,8 @@ def _python_type(t: mi.Type) -> Any:
 
 def valid(t: mi.Type, name: str, sandbox: Path) -> st.SearchStrategy[Any]:
     """JSON values that `t` accepts (hostile where the type allows)."""
+    if isinstance(t, mi.Metadata):  # a description or schema extra around the real type
+        return valid(t.type, name, sandbox)
     if isinstance(t, mi.StrType):
         return sandbox_paths(sandbox) if name in PATH_FIELDS else hostile_text
     if isinstance(t, mi.IntType):

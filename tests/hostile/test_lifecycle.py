@@ -7,7 +7,9 @@ one OS keyring entry are in `test_lifecycle_keyring.py` (they need the real Secr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -15,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from sidecar.rpc import Endpoint, MemoryTransport, RequestContext, Router
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import REPO, check_jsonrpc, sidecar_command
 from tests.e2e.signed_in import LOGIN, start_signed_in
@@ -155,3 +159,25 @@ def test_shutdown_with_work_in_flight(
     assert sidecar.response(download)["error"]["code"] == SHUTTING_DOWN
     assert sidecar.drain_stdout() == []
     assert leftovers(folder, tmp_path / "tmp") == []
+
+
+async def test_a_request_in_the_same_burst_as_shutdown_is_refused() -> None:
+    """Frames read together: the request after `shutdown` must not slip in before the
+    shutdown task first runs (in memory, so the burst is exact)."""
+    router = Router()
+
+    async def ping(params: None, ctx: RequestContext) -> str:
+        return "pong"
+
+    router.add("ping", ping, None)
+    transport = MemoryTransport()
+    endpoint = Endpoint(
+        router, transport, translate_error=lambda exc: None, logger=logging.getLogger("t")
+    )
+    for message in ({"id": 1, "method": "shutdown"}, {"id": 2, "method": "ping"}):
+        transport.feed(msgspec.json.encode({"jsonrpc": "2.0", **message}))
+    transport.feed(msgspec.json.encode({"jsonrpc": "2.0", "method": "exit"}))
+    assert await asyncio.wait_for(endpoint.serve(), 5) == 0
+    answers = {m["id"]: m for m in map(msgspec.json.decode, transport.frames)}
+    assert answers[1]["result"] is None
+    assert answers[2]["error"] == {"code": -32600, "message": "Server is shutting down"}
