@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, assume, event, given, strategies as st
+from hypothesis import HealthCheck, assume, event, example, given, strategies as st
 
 from sidecar.rpc.framing import Oversized
 from tests.e2e.conftest import SpawnFn, fake_args
@@ -120,6 +120,8 @@ def _answered(live: LiveEndpoint, frames: list[bytes | Oversized]) -> None:
 
 @fuzz(0.35, suppress_health_check=FUNCTION_FIXTURE)
 @given(stream=streams(MAX_LINE))
+@example(stream=b'{}\n[{"": "\\ud839x"}, null]\n')  # a lone surrogate escape: unreadable
+@example(stream=b'{"jsonrpc":"2.0","id":7,"method":"get_issue","params":{"issueKey":"\xff"}}\n')
 def test_every_frame_gets_the_answers_the_protocol_defines(
     live: LiveEndpoint, stream: bytes
 ) -> None:

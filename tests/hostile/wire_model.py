@@ -55,10 +55,30 @@ def parse(frame: bytes) -> Any:
     """The JSON value of a line (bytes that are not UTF-8 kept as lone surrogates, see
     `_dirty`), or `_PARSE` when it is not JSON."""
     try:
+        # A lone surrogate escape (`"\\ud800"`) makes a string no text can hold: msgspec
+        # refuses the whole line, wherever the string is. Bad bytes read as U+FFFD here, so
+        # every surrogate found comes from an escape.
+        plain = json.loads(frame.decode("utf-8", "replace"), parse_float=_finite)
+        if _has_surrogate(plain):
+            return _PARSE
         text = frame.decode("utf-8", "surrogateescape")
         return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
     except (ValueError, RecursionError):
         return _PARSE
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    return []
+
+
+def _has_surrogate(value: Any) -> bool:
+    return any("\ud800" <= c <= "\udfff" for s in _strings(value) for c in s)
 
 
 def _dirty(value: Any) -> bool:
