@@ -22,7 +22,7 @@ import pytest
 
 from sidecar.rpc import Endpoint, MemoryTransport, RequestContext, Router
 from tests.e2e.conftest import SpawnFn, fake_args
-from tests.e2e.harness import REPO, check_jsonrpc, sidecar_command
+from tests.e2e.harness import REPO, Sidecar, check_jsonrpc, sidecar_command
 from tests.e2e.signed_in import LOGIN, start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
 from tests.hostile.lifecycle import (
@@ -41,6 +41,16 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 SHUTTING_DOWN = -32802
 HELD = r"^/v3/issues/TEST-1$"
+
+
+def stalled_download(sidecar: Sidecar, fake: FakeTrackerServer, dest: Path) -> int:
+    """Start downloading server.log to `dest`, stalled by the fake after the headers; its
+    request id once the temporary file is open (the first `$/progress`)."""
+    fake.faults.add("GET", SERVER_LOG, action="stall_body")
+    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(dest)}
+    request_id: int = sidecar.request("download_attachment", params)
+    assert sidecar.notification("$/progress")["params"]["id"] == request_id
+    return request_id
 
 
 def test_stdin_closed_mid_request(
@@ -66,10 +76,7 @@ def test_sigterm_mid_download(
     folder = tmp_path / "downloads"
     folder.mkdir()
     (folder / "server.log").write_bytes(KEPT)
-    fake_tracker.faults.add("GET", SERVER_LOG, action="stall_body")
-    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(folder / "server.log")}
-    request_id = sidecar.request("download_attachment", params)
-    assert sidecar.notification("$/progress")["params"]["id"] == request_id
+    request_id = stalled_download(sidecar, fake_tracker, folder / "server.log")
     assert len(leftovers(folder)) == 2  # the temporary file exists: the check below can fail
     children = children_of(sidecar.proc.pid)
     started = time.monotonic()
@@ -141,12 +148,9 @@ def test_shutdown_with_work_in_flight(
     folder.mkdir()
     fake_tracker.faults.add("GET", HELD, delay_s=0.5)  # finishes within the 1.5 s grace
     fake_tracker.faults.add("GET", r"^/v3/issues/TEST-2$", delay_s=10)  # does not
-    fake_tracker.faults.add("GET", SERVER_LOG, action="stall_body")
     quick = sidecar.request("get_issue", {"issueKey": "TEST-1"})
     slow = sidecar.request("get_issue", {"issueKey": "TEST-2"})
-    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(folder / "f.log")}
-    download = sidecar.request("download_attachment", params)
-    assert sidecar.notification("$/progress")["params"]["id"] == download
+    download = stalled_download(sidecar, fake_tracker, folder / "f.log")
     started = time.monotonic()
     stop = sidecar.request("shutdown")
     late = sidecar.request("ping")

@@ -38,6 +38,15 @@ def start(spawn: SpawnFn, fake: FakeTrackerServer, home: Path) -> Sidecar:
     return spawn(*keyring_args(fake), env={**ENV, **quiet_env(home)})
 
 
+def two_signed_in(
+    spawn: SpawnFn, fake: FakeTrackerServer, tmp_path: Path
+) -> tuple[Sidecar, Sidecar]:
+    """The first signs in with a code; the second starts after and finds the stored session."""
+    first = start(spawn, fake, tmp_path / "first")
+    sign_in_with_code(first, fake)
+    return first, start(spawn, fake, tmp_path / "second")
+
+
 def expire_minted_tokens(fake: FakeTrackerServer) -> None:
     fake.call(lambda s: [s.expire_token(t) for t, v in s.tokens.items() if v.client_id])
 
@@ -45,9 +54,7 @@ def expire_minted_tokens(fake: FakeTrackerServer) -> None:
 def test_two_sidecars_share_one_entry_through_a_refresh(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
-    first = start(spawn, fake_tracker, tmp_path / "first")
-    sign_in_with_code(first, fake_tracker)
-    second = start(spawn, fake_tracker, tmp_path / "second")
+    first, second = two_signed_in(spawn, fake_tracker, tmp_path)
     assert second.result("get_current_user")["login"] == "alice"  # the same stored session
     signed_in = stored_session()
 
@@ -78,9 +85,7 @@ def test_a_logout_in_one_sidecar_signs_the_other_out_on_its_next_refusal(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
     """No resurrection: after a logout elsewhere, the store stays empty."""
-    first = start(spawn, fake_tracker, tmp_path / "first")
-    sign_in_with_code(first, fake_tracker)
-    second = start(spawn, fake_tracker, tmp_path / "second")
+    first, second = two_signed_in(spawn, fake_tracker, tmp_path)
     assert second.result("has_session") is True
     assert first.result("logout") is None
     fake_tracker.call(lambda s: s.refresh_tokens.clear())  # logout revokes at Tracker's end
