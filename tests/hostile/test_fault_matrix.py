@@ -1,4 +1,5 @@
-"""A misbehaving Tracker: every fault the fake can play × a GET, a PATCH, a POST and a download.
+"""A misbehaving Tracker: every fault the fake can play × a GET, a PATCH, a POST, a download
+and an upload.
 
 Each cell runs end to end through a spawned sidecar signed in to the fake, with the fault
 played on every attempt. Checked per cell: the documented `kind`, `retryable`, `status`,
@@ -49,7 +50,13 @@ class Op:
                 "attachmentId": "302",
                 "destPath": str(dest),
             },
+            "upload_attachment": {"issueKey": "TEST-1", "filePath": str(dest)},
         }[self.method]
+
+    @property
+    def transfer(self) -> bool:
+        """Attachment transfers are limited by inactivity (60 s), not --request-timeout-s."""
+        return self.method in ("download_attachment", "upload_attachment")
 
 
 OPS = [
@@ -57,6 +64,13 @@ OPS = [
     Op("PATCH", "PATCH", r"^/v3/issues/TEST-1$", "patch_issue", idempotent=False),
     Op("POST", "POST", r"^/v3/issues/?$", "create_issue", idempotent=False),
     Op("download", "GET", SERVER_LOG_PATH, "download_attachment", idempotent=True, binary=True),
+    Op(
+        "upload",
+        "POST",
+        r"^/v3/issues/TEST-1/attachments/?$",
+        "upload_attachment",
+        idempotent=False,
+    ),
 ]
 
 TRACKER_429 = {"errors": {}, "errorMessages": ["Too many requests"], "statusCode": 429}
@@ -220,8 +234,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_fault_cell(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path, op: Op, fault: Fault
 ) -> None:
-    if op.binary and fault.name == "stalled-body":
-        pytest.skip("a stalled download is limited by inactivity (60 s): see the test below")
+    if op.transfer and fault.name == "stalled-body":
+        pytest.skip("a stalled transfer is limited by inactivity (60 s): see the tests below")
     extra = ("--request-timeout-s", "0.5") if fault.name == "stalled-body" else ()
     sidecar = start_signed_in(spawn, fake_tracker, *extra)
     folder = tmp_path / "downloads"
@@ -270,18 +284,19 @@ def _check_download_served(
 # -- what the matrix cannot do in seconds -----------------------------------------------------
 
 
-def test_a_stalled_download_keeps_the_sidecar_answering_and_cancels_cleanly(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+@pytest.mark.parametrize("op", [o for o in OPS if o.transfer], ids=lambda o: o.name)
+def test_a_stalled_transfer_keeps_the_sidecar_answering_and_cancels_cleanly(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path, op: Op
 ) -> None:
     sidecar = start_signed_in(spawn, fake_tracker)
     dest = tmp_path / "server.log"
     dest.write_bytes(KEPT)
-    fake_tracker.faults.add("GET", SERVER_LOG_PATH, action="stall_body")
-    params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(dest)}
-    request_id = sidecar.request("download_attachment", params)
+    fake_tracker.faults.add(op.http_method, op.path, action="stall_body")
+    request_id = sidecar.request(op.method, op.params(dest))
     progress = sidecar.notification("$/progress")
     assert progress["params"]["id"] == request_id
-    assert len(list(tmp_path.iterdir())) == 2  # the temporary file is being written
+    if op.binary:
+        assert len(_files(tmp_path)) == 2  # the temporary file is being written
     assert sidecar.result("ping", timeout=2) == "pong"
     assert sidecar.result("get_issue", {"issueKey": "TEST-2"}, timeout=5)["key"] == "TEST-2"
     sidecar.send({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": request_id}})
