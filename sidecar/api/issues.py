@@ -46,16 +46,9 @@ class IssuePagePayload(Dto):
     has_more: bool
 
 
-# For callers other than the app (which never sends it): a bulk reader asks for 1,000 per page
-# and needs a tenth of the requests.
-PerScroll = Annotated[
-    int,
-    msgspec.Meta(
-        ge=1,
-        le=1000,
-        description="Issues per page of a new search (default 100); later pages keep it.",
-    ),
-]
+# Issues per page of a new search (default 100; later pages keep it). For callers other than
+# the app, which never sends it: a bulk reader asks for 1,000 and needs a tenth of the requests.
+PerScroll = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
 class GetIssuesParams(Params):
