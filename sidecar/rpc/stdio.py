@@ -2,27 +2,43 @@
 
 Owns the file descriptors: protocol output goes to a private dup of fd 1, and fd 1 itself is
 pointed at stderr so stray prints, libraries and child processes cannot corrupt the wire; fd 0
-is dup'ed for the reader and then pointed at the null device. Reading happens in a daemon thread
-(asyncio pipe APIs do not work on inherited Windows pipes); writing happens in one writer thread
-so a slow parent never blocks the event loop. Must not know JSON-RPC.
+is dup'ed for the reader and then pointed at the null device. Must not know JSON-RPC.
+
+Pipes and sockets on POSIX (what a desktop shell gives us) are served by the event loop itself:
+stdin is read when the loop sees it readable, stdout is non-blocking and what the parent has not
+taken yet waits in a buffer, so a slow parent never blocks the loop. No thread means no GIL
+hand-off per message: with reader and writer threads every request and answer woke a thread,
+which then competed with the loop for the GIL during its TLS and socket writes. Anything else
+(Windows, where asyncio cannot watch inherited pipes; a terminal; a regular file) keeps the
+thread pair: a daemon reader thread and one writer thread.
 """
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import logging
 import os
 import queue
+import stat
 import sys
 import threading
 from collections.abc import Callable
 
-from sidecar.rpc.framing import DEFAULT_MAX_LINE, Frame, iter_frames
+from sidecar.rpc.framing import DEFAULT_MAX_LINE, READ_CHUNK, Frame, LineSplitter, iter_frames
 from sidecar.rpc.transport import MemoryTransport, Transport
 
 __all__ = ["MemoryTransport", "StdioTransport", "Transport"]
 
 _log = logging.getLogger(__name__)
+
+
+def loop_pollable(fd: int) -> bool:
+    """Whether the event loop can watch `fd` without side effects on anyone else."""
+    if sys.platform == "win32":
+        return False
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 class StdioTransport:
@@ -38,41 +54,162 @@ class StdioTransport:
         self._loop = asyncio.get_running_loop()
         self.closed = asyncio.Event()
         self._flush_timeout_s = flush_timeout_s
-        self._inbox: asyncio.Queue[Frame | None] = asyncio.Queue(queue_size)
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._writer_done = asyncio.Event()
         self._eof = False
-        self._in_fd, self._out_fd = _claim_stdio()
-        self._start_thread(self._read_loop, max_line, name="rpc-stdin")
-        self._start_thread(self._write_loop, name="rpc-stdout")
+        in_fd, out_fd = _claim_stdio()
+        self._reader: _LoopReader | _ThreadReader
+        self._writer: _LoopWriter | _ThreadWriter
+        if loop_pollable(in_fd):
+            self._reader = _LoopReader(self._loop, in_fd, max_line, queue_size)
+        else:
+            self._reader = _ThreadReader(self._loop, in_fd, max_line, queue_size)
+        if loop_pollable(out_fd):
+            self._writer = _LoopWriter(self._loop, out_fd, self.closed)
+        else:
+            self._writer = _ThreadWriter(self._loop, out_fd, self.closed)
 
     async def read(self) -> Frame | None:
         if self._eof:
             return None
-        frame = await self._inbox.get()
+        frame = await self._reader.get()
         self._eof = frame is None
         return frame
 
     def write(self, frame: bytes) -> None:
         if not self.closed.is_set():
-            self._outbox.put(frame)
+            self._writer.write(frame)
 
     async def close(self) -> None:
         """Flush queued frames (bounded wait). Restores nothing: the process is exiting."""
-        self._outbox.put(None)
+        self._reader.stop()
+        await self._writer.close(self._flush_timeout_s)
+
+
+# -- the event-loop pair (POSIX pipes and sockets) ----------------------------------------------
+
+
+class _LoopReader:
+    """stdin read when the loop sees it readable; stops watching while `limit` frames wait."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, max_line: int, limit: int):
+        self._loop, self._fd, self._limit = loop, fd, limit
+        self._inbox: asyncio.Queue[Frame | None] = asyncio.Queue()
+        self._splitter = LineSplitter(max_line)
+        self._watching = False
+        self._done = False
+        self._watch(True)
+
+    async def get(self) -> Frame | None:
+        frame = await self._inbox.get()
+        if not self._done and self._inbox.qsize() < self._limit:
+            self._watch(True)
+        return frame
+
+    def stop(self) -> None:
+        self._done = True
+        self._watch(False)
+
+    def _watch(self, on: bool) -> None:
+        if on and not self._watching:
+            self._loop.add_reader(self._fd, self._on_readable)
+        elif not on and self._watching:
+            self._loop.remove_reader(self._fd)
+        self._watching = on
+
+    def _on_readable(self) -> None:
         try:
-            await asyncio.wait_for(self._writer_done.wait(), self._flush_timeout_s)
+            chunk = os.read(self._fd, READ_CHUNK)  # readable: returns without blocking
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            _log.warning("stdin read failed: %s", exc)
+            chunk = b""
+        frames = self._splitter.feed(chunk) if chunk else [*self._splitter.finish(), None]
+        for frame in frames:
+            self._inbox.put_nowait(frame)
+        if not chunk:
+            self.stop()
+        elif self._inbox.qsize() >= self._limit:
+            self._watch(False)  # backpressure: the parent's writes block until we catch up
+
+
+class _LoopWriter:
+    """Non-blocking stdout; what the parent has not read yet waits here, never in the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event):
+        self._loop, self._fd, self._closed = loop, fd, closed
+        os.set_blocking(fd, False)  # our private dup; the parent holds the other end
+        self._pending: collections.deque[memoryview] = collections.deque()
+        self._drained = asyncio.Event()
+        self._drained.set()
+
+    def write(self, frame: bytes) -> None:
+        self._pending.append(memoryview(frame))
+        if len(self._pending) == 1:
+            self._flush()
+            if self._pending and not self._closed.is_set():
+                self._drained.clear()
+                self._loop.add_writer(self._fd, self._flush)
+
+    def _flush(self) -> None:
+        while self._pending:
+            view = self._pending[0]
+            try:
+                sent = os.write(self._fd, view)
+            except BlockingIOError:
+                return
+            except OSError as exc:  # BrokenPipeError above all: the host is gone
+                self._lost(exc)
+                return
+            if sent < len(view):
+                self._pending[0] = view[sent:]
+                return
+            self._pending.popleft()
+        self._loop.remove_writer(self._fd)
+        self._drained.set()
+
+    def _lost(self, exc: OSError) -> None:
+        _log.info("stdout closed by the peer: %s", exc)
+        self._pending.clear()
+        self._loop.remove_writer(self._fd)
+        self._closed.set()
+        self._drained.set()
+
+    async def close(self, timeout_s: float) -> None:
+        try:
+            await asyncio.wait_for(self._drained.wait(), timeout_s)
         except TimeoutError:
             _log.warning("stdout flush timed out; dropping unsent frames")
+            self._loop.remove_writer(self._fd)
             return
-        os.close(self._out_fd)  # the parent sees EOF on our stdout
+        with contextlib.suppress(OSError):
+            os.set_blocking(self._fd, True)  # as we found it, for anyone sharing the pipe
+        os.close(self._fd)  # the parent sees EOF on our stdout
 
-    def _start_thread(self, target: Callable[..., None], *args: object, name: str) -> None:
-        threading.Thread(target=target, args=args, name=name, daemon=True).start()
+
+# -- the thread pair (Windows, terminals, files) -------------------------------------------------
+
+
+def _start_thread(target: Callable[..., None], *args: object, name: str) -> None:
+    threading.Thread(target=target, args=args, name=name, daemon=True).start()
+
+
+class _ThreadReader:
+    """A daemon thread reading stdin, blocking on the loop's bounded queue for backpressure."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, max_line: int, limit: int):
+        self._loop, self._fd = loop, fd
+        self._inbox: asyncio.Queue[Frame | None] = asyncio.Queue(limit)
+        _start_thread(self._read_loop, max_line, name="rpc-stdin")
+
+    async def get(self) -> Frame | None:
+        return await self._inbox.get()
+
+    def stop(self) -> None:
+        """The thread ends at EOF or when the loop is gone; nothing to do."""
 
     def _read_loop(self, max_line: int) -> None:
         try:
-            for frame in iter_frames(lambda n: os.read(self._in_fd, n), max_line):
+            for frame in iter_frames(lambda n: os.read(self._fd, n), max_line):
                 if not self._hand_over(frame):
                     return
         except OSError as exc:
@@ -88,18 +225,40 @@ class StdioTransport:
             return False  # the loop is gone
         return True
 
+
+class _ThreadWriter:
+    """One writer thread, so a slow parent never blocks the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event):
+        self._loop, self._fd, self._closed = loop, fd, closed
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._done = asyncio.Event()
+        _start_thread(self._write_loop, name="rpc-stdout")
+
+    def write(self, frame: bytes) -> None:
+        self._outbox.put(frame)
+
+    async def close(self, timeout_s: float) -> None:
+        self._outbox.put(None)
+        try:
+            await asyncio.wait_for(self._done.wait(), timeout_s)
+        except TimeoutError:
+            _log.warning("stdout flush timed out; dropping unsent frames")
+            return
+        os.close(self._fd)  # the parent sees EOF on our stdout
+
     def _write_loop(self) -> None:
         while (frame := self._outbox.get()) is not None:
             if not self._write_all(frame):
-                self._signal(self.closed)
+                self._signal(self._closed)
                 break
-        self._signal(self._writer_done)
+        self._signal(self._done)
 
     def _write_all(self, frame: bytes) -> bool:
         view = memoryview(frame)
         try:
             while view:
-                view = view[os.write(self._out_fd, view) :]
+                view = view[os.write(self._fd, view) :]
         except OSError as exc:  # BrokenPipeError above all: the host is gone
             _log.info("stdout closed by the peer: %s", exc)
             return False

@@ -19,10 +19,21 @@ async def ping(params: None, ctx: RequestContext) -> str:
     return "pong"
 
 
+async def big(params: None, ctx: RequestContext) -> str:
+    return "x" * (1024 * 1024)  # far more than a pipe holds
+
+
+async def mark(params: None, ctx: RequestContext) -> str:
+    logging.getLogger("stdio-child").info("mark handled")
+    return "marked"
+
+
 async def main() -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.DEBUG)
     router = Router()
     router.add("ping", ping, None)
+    router.add("big", big, None)
+    router.add("mark", mark, None)
     endpoint = Endpoint(
         router,
         StdioTransport(),
