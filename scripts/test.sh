@@ -3,7 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh dev
-export PYTHONWARNDEFAULTENCODING=1
 
 echo "== ruff"
 .venv/bin/ruff check .
