@@ -38,17 +38,41 @@ def _time_or(value: str, fallback: str) -> str:
     return trimmed
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file does: an edit (mtime, size) or a replacement (inode).
+
+    Only a same-size rewrite in place within one tick of the file system's clock would go
+    unseen (until the next change); `save` and editors replace the file instead.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
 class ConfigStore:
-    """`<config dir>/config.json`, re-read on every use like the app did."""
+    """`<config dir>/config.json`, current on every use like the app's, which re-read it.
+
+    Parsing is skipped while the file's stamp is unchanged: a per-call read and normalisation
+    (two `strptime`s) showed up in the profile of every issue answer, which needs the workday.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "config.json"
+        self._parsed: tuple[tuple[int, int, int], Config] | None = None
 
     def load(self) -> Config:
+        stamp = _stamp(self.path)
+        if stamp is not None and self._parsed is not None and self._parsed[0] == stamp:
+            return msgspec.structs.replace(self._parsed[1])  # a copy: callers may change it
         try:
-            return normalise(_decoder.decode(self.path.read_bytes()))
+            config = normalise(_decoder.decode(self.path.read_bytes()))
         except (OSError, msgspec.DecodeError):
             return Config()
+        if stamp is not None:
+            self._parsed = (stamp, config)
+        return msgspec.structs.replace(config)
 
     def save(self, config: Config) -> Config:
         """Write the normalised config atomically; an I/O failure keeps the old file intact."""

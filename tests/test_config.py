@@ -58,3 +58,27 @@ def test_save_failure_is_local_io_and_keeps_the_old_file(tmp_path: Path) -> None
     with pytest.raises(LocalIOError):
         ConfigStore(blocker).save(Config())
     assert blocker.read_text() == "x"
+
+
+def test_every_change_on_disk_is_seen_by_the_next_load(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path)
+    assert store.load() == Config()
+    store.path.write_text(json.dumps({"workday_hours": 6}))
+    assert store.load() == Config(workday_hours=6)
+    assert store.load() == Config(workday_hours=6)  # unchanged file: the parsed copy
+    store.path.write_text(json.dumps({"workday_hours": 12}))  # rewritten in place
+    assert store.load() == Config(workday_hours=12)
+    replacement = tmp_path / "other.json"
+    replacement.write_text(json.dumps({"workday_hours": 5}))
+    replacement.replace(store.path)  # how editors and `save` write: a new inode
+    assert store.load() == Config(workday_hours=5)
+    store.path.unlink()
+    assert store.load() == Config()
+
+
+def test_a_loaded_config_can_be_changed_without_changing_the_next_load(tmp_path: Path) -> None:
+    store = ConfigStore(tmp_path)
+    store.save(Config(workday_hours=6))
+    first = store.load()
+    first.workday_hours = 1
+    assert store.load() == Config(workday_hours=6)
