@@ -3,7 +3,7 @@
 Business rules of `frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
 `filter.assignee`, sorted scroll pages of 100 (or the caller's `perScroll`, which the app never
 sends) with a 60 s TTL, `has_more` = a scroll id came back. First pages are cached for
---cache-ttl-s while their scroll context is still alive.
+--cache-ttl-s while their scroll context is still alive and has not been continued.
 Edits follow §5: PATCH bodies carry only the given values (passed through untouched, empty
 strings included); `create_issue` trims and requires `queue` and `summary`.
 """
@@ -53,6 +53,8 @@ async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePa
     body = await search_body(deps, params.query, params.filter)
     scroll_id = params.scroll() or None
     per_scroll = params.per_scroll or PER_SCROLL
+    if scroll_id is not None:  # the context moves on: its first page would now skip pages
+        deps.caches.issue_lists.drop_where(lambda page: page.next_scroll_id == scroll_id)
     cache_key = _cache_key(body, per_scroll) if scroll_id is None else None
     cached = _cached_page(deps, cache_key)
     if cached is not None:

@@ -66,3 +66,39 @@ def test_a_cached_first_page_is_kept_per_size(
 def test_an_out_of_range_size_is_invalid_params(signed_in: Sidecar, size: object) -> None:
     error = signed_in.error("get_issues", {"query": QUERY, "perScroll": size})
     assert error["code"] == -32602 and "perScroll" in error["message"]
+
+
+def test_a_refresh_after_loading_more_starts_a_fresh_scroll(
+    signed_in: Sidecar, fake_tracker: FakeTrackerServer
+) -> None:
+    """Tracker's scroll context moves on with every page, so a first page whose context was
+    continued can no longer be served from the cache: its `next_scroll_id` would skip pages."""
+    params = {"query": QUERY, "perScroll": 3}
+    first = signed_in.result("get_issues", params)
+    more = {"query": QUERY, "scroll_id": first["next_scroll_id"]}
+    assert [i["key"] for i in signed_in.result("get_issues", more)["issues"]] == [
+        "TEST-4",
+        "TEST-5",
+        "TEST-6",
+    ]
+    again = signed_in.result("get_issues", params)
+    assert [i["key"] for i in again["issues"]] == ["TEST-1", "TEST-2", "TEST-3"]
+    more = {"query": QUERY, "scroll_id": again["next_scroll_id"]}
+    second = signed_in.result("get_issues", more)
+    assert [i["key"] for i in second["issues"]] == ["TEST-4", "TEST-5", "TEST-6"]
+    assert len(searches(fake_tracker)) == 4
+
+
+def test_a_refresh_without_loading_more_is_served_from_the_cache(
+    signed_in: Sidecar, fake_tracker: FakeTrackerServer
+) -> None:
+    params = {"query": QUERY, "perScroll": 3}
+    first = signed_in.result("get_issues", params)
+    assert (
+        signed_in.result("release_scroll_context", {"scroll_id": first["next_scroll_id"]}) is None
+    )
+    assert signed_in.result("get_issues", params) == first
+    more = {"query": QUERY, "scroll_id": first["next_scroll_id"]}
+    page = signed_in.result("get_issues", more)
+    assert [i["key"] for i in page["issues"]] == ["TEST-4", "TEST-5", "TEST-6"]
+    assert len(searches(fake_tracker)) == 2
