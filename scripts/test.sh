@@ -26,8 +26,11 @@ echo "== frontend-contract: npm ci, tsc --noEmit --strict, build, node --test"
 )
 echo "== frozen binary: build (skipped when its inputs are unchanged), then tests/e2e against it"
 bin="$(bash build/build.sh)"
-# Deselected: its `ulimit -f` wrapper also caps the onefile launcher, which cannot unpack then.
-YTRACKER_SIDECAR_BIN="$bin" .venv/bin/python -m pytest -q tests/e2e \
+# XDG_CACHE_HOME: the binary's per-version library cache goes to the scratch folder, not to
+# ~/.cache (nor to a test's HOME, which tests check for stray files). Deselected: its
+# `ulimit -f` wrapper also caps the onefile launcher, which then cannot unpack itself.
+XDG_CACHE_HOME="$PWD/.pyinstaller/xdg-cache" YTRACKER_SIDECAR_BIN="$bin" \
+  .venv/bin/python -m pytest -q tests/e2e \
   -m "not keyring_integration and not live" \
   --deselect tests/e2e/test_attachments.py::test_a_full_disk_is_a_clear_local_io_error
 bash scripts/keyring_tests.sh
