@@ -94,12 +94,32 @@ def _ref_key(value: dict[str, Any]) -> str | None:
     return None
 
 
+def _plain_ref(value: dict[str, Any]) -> tuple[str, str] | None:
+    """The shape nearly every ref has, `{"key"|"id": str, "display": str}`, taken directly.
+
+    Same answer as `_dict_ref`'s general rules at a fraction of the cost (a bulk page has ~5
+    refs per issue); None hands anything else to them.
+    """
+    key = value.get("key")
+    if key is None:
+        key = value.get("id")
+    display = value.get("display")
+    if type(key) is str and type(display) is str and key.strip():
+        label = display.strip()
+        return (key, label) if label else None
+    return None
+
+
 def field_ref(value: Any, keys: tuple[str, ...] = _DISPLAY_KEYS) -> tuple[str, str]:
     """(key, label) of a ref object or bare string, falling back to ("unknown", "Unknown")."""
     if isinstance(value, str):
         return (value, value) if value.strip() else UNKNOWN
     if not isinstance(value, dict):
         return UNKNOWN
+    return _plain_ref(value) or _dict_ref(value, keys)
+
+
+def _dict_ref(value: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str]:
     key = _ref_key(value)
     label = coerce_display(value.get("display"), keys) or coerce_display(value.get("name"), keys)
     if key is None and label is None:

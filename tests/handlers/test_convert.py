@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, strategies as st
 
 from sidecar.handlers import convert
 from sidecar.tracker.models import (
@@ -295,3 +296,26 @@ def test_author_names_follow_the_configured_language() -> None:
     assert (
         convert.worklog(wire(WorklogWire, payload), 8, convert.display_keys("ru")).author == "Иван"
     )
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=4))
+_display_values = st.one_of(
+    _scalars, st.dictionaries(st.sampled_from(["en", "ru", "x"]), _scalars), st.lists(_scalars)
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "key": _scalars,
+            "id": _scalars,
+            "display": _display_values,
+            "name": _display_values,
+        },
+    )
+)
+def test_the_plain_ref_shortcut_agrees_with_the_general_rules(value: dict[str, Any]) -> None:
+    shortcut = convert._plain_ref(value)
+    assert shortcut is None or shortcut == convert._dict_ref(value, convert.display_keys("ru"))
+    assert convert.field_ref(value) == convert._dict_ref(value, convert.display_keys(None))
