@@ -36,3 +36,6 @@ XDG_CACHE_HOME="$PWD/.pyinstaller/xdg-cache" YTRACKER_SIDECAR_BIN="$bin" \
 bash scripts/keyring_tests.sh
 echo "== keyring tests against the frozen binary (its bundled Secret Service backend, lazy cryptography)"
 YTRACKER_SIDECAR_BIN="$bin" bash scripts/keyring_tests.sh
+echo "== benchmark smoke: every scenario once on small data (numbers are printed, not checked)"
+bash scripts/bootstrap.sh bench
+.venv/bin/python -m bench --quick
