@@ -41,11 +41,7 @@ async def test_waiting_for_the_slot_does_not_count_against_the_time_limit(
 async def test_a_stalled_answer_still_times_out(
     server: MiniServer, make_client: MakeClient
 ) -> None:
-    async def stall(_request: web.Request) -> web.Response:
-        await asyncio.sleep(5)
-        return ok()
-
-    server.route("GET", "/v3/myself", stall)
+    server.route("GET", "/v3/myself", lambda _request: asyncio.sleep(5, ok()))
     policy = RetryPolicy(max_attempts=1, sleep_scale=0)
     client = make_client(cooldown_s=GAP, request_timeout_s=0.5, retry=policy)
     with pytest.raises(errors.RequestTimeout) as info:
