@@ -121,6 +121,8 @@ def _answered(live: LiveEndpoint, frames: list[bytes | Oversized]) -> None:
 @fuzz(0.35, suppress_health_check=FUNCTION_FIXTURE)
 @given(stream=streams(MAX_LINE))
 @example(stream=b'{}\n[{"": "\\ud839x"}, null]\n')  # a lone surrogate escape: unreadable
+@example(stream=b'[{"jsonrpc":null},{"params":[-1.797693134863153e+308]}]\n')  # out of range
+@example(stream=b'{"jsonrpc":"1.0","id":5,"method":"x","params":[1e999]}\n')
 @example(stream=b'{"jsonrpc":"2.0","id":7,"method":"get_issue","params":{"issueKey":"\xff"}}\n')
 def test_every_frame_gets_the_answers_the_protocol_defines(
     live: LiveEndpoint, stream: bytes

@@ -5,10 +5,11 @@ line that is not JSON gets one -32700 with id null; an object that is a request 
 response carrying its id; a notification gets nothing; any other value gets one -32600 whose
 id is the message's id when that id is valid (an integer or a string) and null otherwise; a
 non-empty array gets one array holding an answer per non-notification member, or nothing when
-every member is a notification; `[]` gets one error object. Bytes that are not UTF-8 make the
-message unreadable (-32700, id null) when they sit in `jsonrpc`, `method` or `id`, or in a
-message that is not a request; inside the params of a request they cannot hide its id (the
-method answers -32602 naming the params, or ignores what it does not read).
+every member is a notification; `[]` gets one error object. Bytes that are not UTF-8, and
+numbers beyond a double's range, make a message unreadable (-32700, id null) when they sit in
+`jsonrpc`, `method` or `id`, or in a message that is not a request; inside the params of a
+request they cannot hide its id (the method answers -32602 naming the params, or ignores what
+it does not read). A lone surrogate escape (`"\\ud800"`) makes the whole line unreadable.
 
 Outputs are compared as multisets (`Answers`), because responses come in any order.
 """
@@ -40,11 +41,16 @@ def id_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _finite(text: str) -> float:
+class _Huge:
+    """A number beyond a double's range: well-formed JSON, but no value msgspec will build."""
+
+
+HUGE = _Huge()
+
+
+def _number(text: str) -> float | _Huge:
     number = float(text)
-    if not math.isfinite(number):
-        raise ValueError("number out of range")
-    return number
+    return number if math.isfinite(number) else HUGE
 
 
 def _no_constants(name: str) -> Any:
@@ -58,11 +64,11 @@ def parse(frame: bytes) -> Any:
         # A lone surrogate escape (`"\\ud800"`) makes a string no text can hold: msgspec
         # refuses the whole line, wherever the string is. Bad bytes read as U+FFFD here, so
         # every surrogate found comes from an escape.
-        plain = json.loads(frame.decode("utf-8", "replace"), parse_float=_finite)
+        plain = json.loads(frame.decode("utf-8", "replace"), parse_float=_number)
         if _has_surrogate(plain):
             return _PARSE
         text = frame.decode("utf-8", "surrogateescape")
-        return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+        return json.loads(text, parse_float=_number, parse_constant=_no_constants)
     except (ValueError, RecursionError):
         return _PARSE
 
@@ -82,7 +88,12 @@ def _has_surrogate(value: Any) -> bool:
 
 
 def _dirty(value: Any) -> bool:
-    """Whether a decoded value holds bytes that were not UTF-8 (surrogate-escaped)."""
+    """Whether a value holds what msgspec skips over but cannot build: bytes that were not
+    UTF-8 (surrogate-escaped here) or a number out of range. Inside a request's params they
+    cost nothing; where the message must be read whole (its envelope is wrong, so its id is
+    looked for), the message cannot be read at all."""
+    if value is HUGE:
+        return True
     if isinstance(value, str):
         return any("\udc80" <= c <= "\udcff" for c in value)
     if isinstance(value, list):
