@@ -54,6 +54,20 @@ KNOWN_STRINGS = [
     "x" * 5_000,
 ]
 hostile_text = st.sampled_from(KNOWN_STRINGS) | st.text(max_size=30)
+# Values of the fake's test data by field name, drawn two times in three, so that handlers get
+# past their first lookup and reach conversion, writes and their results.
+HINTS: dict[str, list[str | int]] = {
+    "issueKey": ["TEST-1", "TEST-2", "TEST-5", "TEST-6", "TEST-7", "OPS-1", "OPS-3"],
+    "issueKeys": ["TEST-1", "TEST-2", "OPS-1"],
+    "attachmentId": ["301", "302", "303"],
+    "itemId": ["c1", "c2"],
+    "commentId": ["101", "102", 101, 103],
+    "transitionId": ["start_progress", "resolve", "close", "stop_progress", "need_info"],
+    "queue": ["TEST", "OPS"],
+    "resolution": ["fixed", "wontFix"],
+    "duration": ["PT1H", "1h 30m", "P1D", "2w", "0"],
+    "path": ["/ajax/v2/attachments/301", "attachment:303", "/v2/attachments/301"],
+}
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,15 @@ def valid(t: mi.Type, name: str, sandbox: Path) -> st.SearchStrategy[Any]:
     """JSON values that `t` accepts (hostile where the type allows)."""
     if isinstance(t, mi.Metadata):  # a description or schema extra around the real type
         return valid(t.type, name, sandbox)
+    hinted = [v for v in HINTS.get(name, []) if accepts(t, v)]
+    if hinted and not isinstance(t, mi.UnionType):
+        return st.one_of(
+            st.sampled_from(hinted), st.sampled_from(hinted), _unhinted(t, name, sandbox)
+        )
+    return _unhinted(t, name, sandbox)
+
+
+def _unhinted(t: mi.Type, name: str, sandbox: Path) -> st.SearchStrategy[Any]:
     if isinstance(t, mi.StrType):
         return sandbox_paths(sandbox) if name in PATH_FIELDS else hostile_text
     if isinstance(t, mi.IntType):
