@@ -108,7 +108,6 @@ def test_the_parent_killed_ends_the_sidecar(
     """A shell that dies leaves the sidecar an EOF on stdin: it must not outlive it."""
     fake_tracker.faults.add("GET", r"^/v3/myself$", delay_s=10)
     out, err = tmp_path / "stdout", tmp_path / "stderr"
-    AUDIT.add_files(tmp_path)
     login = {"jsonrpc": "2.0", "id": 1, "method": "login_with_token", "params": LOGIN}
     held = {"jsonrpc": "2.0", "id": 2, "method": "get_current_user"}
     request = json.dumps(login) + "\n" + json.dumps(held)
@@ -131,6 +130,8 @@ def test_the_parent_killed_ends_the_sidecar(
         parent.kill()
         parent.wait(5)
         parent.stdout.close()  # type: ignore[union-attr]
+    AUDIT.harvest(fake_tracker)
+    AUDIT.add_files(tmp_path)  # its stdout and stderr are files here
     lines = out.read_bytes().splitlines()
     messages = [json.loads(line) for line in lines]
     for message in messages:
