@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh build >&2
-unset PYTHONWARNDEFAULTENCODING # set by scripts/test.sh for our code; PyInstaller's would flood
+unset PYTHONWARNDEFAULTENCODING # if a caller sets it, PyInstaller's own code floods stderr
 exec .venv/bin/python build/build.py "$@"
