@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from tests.fakes.tracker import CLIENT_SECRET, TOKEN
+from tests.hostile.params_model import HINTS, KNOWN_STRINGS
 
 FIXED_SECRETS = {
     TOKEN: "the fake's token",
@@ -32,6 +33,10 @@ FIXED_SECRETS = {
 }
 FORM_SECRETS = ("code", "refresh_token", "client_secret", "device_code", "access_token")
 MAX_FILE = 256 * 1024 * 1024
+# What the params fuzzer draws for any string field, `code` and `token` included.
+PUBLIC_VOCABULARY = frozenset(
+    str(v).strip() for v in [*KNOWN_STRINGS, *(v for vs in HINTS.values() for v in vs)]
+)
 
 
 @dataclass
@@ -47,22 +52,31 @@ class Audit:
 
     def add_secret(self, value: str, name: str) -> None:
         value = value.strip()
+        if value in PUBLIC_VOCABULARY:
+            return  # the fuzzers send test data as tokens and codes; it is not secret
         if len(value) >= 6 and value not in self.secrets:  # shorter cannot be told from data
             self.secrets[value] = name
             self._pattern = None
 
     def harvest(self, fake: Any) -> None:
-        """Every secret the fake Tracker saw in a request or holds in its state."""
+        """Every real secret the fake Tracker saw in a request or holds in its state.
+
+        What a request carried counts only when the fake could have issued it (its formats,
+        or a token it knows): a fuzzer sends issue keys as codes and tokens, and those are
+        not secrets.
+        """
+        state = fake.state
+        known = set(getattr(state, "tokens", {}))
         for request in fake.requests:
             auth = request.headers.get("Authorization", "")
-            if " " in auth:
-                self.add_secret(auth.split(" ", 1)[1], f"a token sent to {request.path}")
+            token = auth.split(" ", 1)[1] if " " in auth else ""
+            if token in known or _minted(token):
+                self.add_secret(token, f"a token sent to {request.path}")
             if request.path.startswith("/oauth"):
                 form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
                 for key in FORM_SECRETS:
-                    if form.get(key):
+                    if _minted(form.get(key, "")):
                         self.add_secret(form[key], f"the {key} sent to {request.path}")
-        state = fake.state
         for name in ("tokens", "refresh_tokens", "auth_codes", "device_codes"):
             for value in list(getattr(state, name, {})):
                 self.add_secret(str(value), f"a minted {name[:-1]}")
@@ -103,6 +117,15 @@ class Audit:
         for match in set(self._compiled().findall(data)):
             name = self.secrets.get(match.decode("utf-8", "replace"), "a secret")
             self.findings.append(f"{name} in {where}")
+
+
+# What the fake mints (sidecar/sandbox/state.py): access and refresh tokens, 7-digit codes,
+# device codes; plus its fixed tokens and the client secret.
+_MINTED = re.compile(r"y0_[\w-]{20,}|1:[\w-]{20,}|\d{7}|[0-9a-f]{32}")
+
+
+def _minted(value: str) -> bool:
+    return value in FIXED_SECRETS or _MINTED.fullmatch(value) is not None
 
 
 def _pattern_of(secret: str) -> bytes:
