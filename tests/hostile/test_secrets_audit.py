@@ -61,7 +61,7 @@ def test_no_known_secret_in_any_output_or_file_of_the_run() -> None:
     counts = (AUDIT.outputs, AUDIT.files)
     assert AUDIT.outputs >= 2 and AUDIT.files >= 2, counts  # at least the life above
     assert len(AUDIT.secrets) > 5
-    assert AUDIT.findings == []
+    assert AUDIT.findings == [], "\n".join(AUDIT.findings)
     print(
         f"secret audit: {AUDIT.outputs} streams and {AUDIT.files} files, "
         f"{AUDIT.scanned_bytes / 1e6:.1f} MB, {len(AUDIT.secrets)} secrets: no finding"
