@@ -68,7 +68,8 @@ class ConfigStore:
             return msgspec.structs.replace(self._parsed[1])  # a copy: callers may change it
         try:
             config = normalise(_decoder.decode(self.path.read_bytes()))
-        except (OSError, msgspec.DecodeError):
+        except (OSError, msgspec.DecodeError, UnicodeError, RecursionError):
+            # Unreadable bytes are DecodeError or UnicodeDecodeError by msgspec version.
             return Config()
         if stamp is not None:
             self._parsed = (stamp, config)

@@ -40,7 +40,11 @@ def encode_session(session: StoredSession) -> str:
 
 def decode_session(text: str) -> StoredSession:
     """Raises msgspec.DecodeError (a ValidationError included) on a damaged entry."""
-    session = _decoder.decode(text)
+    try:
+        session = _decoder.decode(text)
+    except (UnicodeError, RecursionError):
+        # A lone surrogate in the entry's text, or invalid UTF-8 by msgspec version.
+        raise msgspec.DecodeError("unreadable text") from None
     session.org_type = canonical_org_type(session.org_type)
     return session
 

@@ -21,6 +21,20 @@ def test_missing_or_broken_file_gives_defaults(tmp_path: Path) -> None:
     assert store.load() == Config()
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"workday_start_time": "09:\xff0"}',  # invalid UTF-8 inside a string
+        b'{"workday_hours": 8, "x": "\xed\xa0\x80"}',  # a UTF-8-encoded surrogate
+        b'{"x":' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+)
+def test_unreadable_bytes_give_defaults(tmp_path: Path, content: bytes) -> None:
+    store = ConfigStore(tmp_path)
+    store.path.write_bytes(content)
+    assert store.load() == Config()
+
+
 def test_partial_file_takes_defaults_for_missing_keys(tmp_path: Path) -> None:
     store = ConfigStore(tmp_path)
     store.path.write_text(json.dumps({"workday_hours": 6, "extra": 1}))

@@ -236,6 +236,17 @@ def test_a_damaged_entry_is_an_error_that_does_not_quote_it() -> None:
     assert SECRET not in str(caught.value) and caught.value.service == SERVICE
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['{"token": "' + SECRET + '\udcff"}', '{"token": ' + "[" * 5000 + "]" * 5000 + "}"],
+)
+def test_an_unreadable_entry_is_damaged_not_a_crash(text: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        KeyringStore(FakeBackend([Entry(SERVICE, ACCOUNT, text)])).load()
+    assert str(caught.value).startswith("the stored session is damaged")
+    assert SECRET not in str(caught.value)
+
+
 def test_a_damaged_legacy_entry_names_its_service() -> None:
     backend = FakeBackend([Entry("ru.sovego.ytracker", ACCOUNT, "[]")])
     with pytest.raises(StoreError) as caught:

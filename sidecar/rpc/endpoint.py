@@ -36,6 +36,7 @@ from sidecar.rpc.errors import (
 )
 from sidecar.rpc.framing import Frame, Oversized, encode_frame
 from sidecar.rpc.messages import (
+    UNREADABLE,
     ErrorObject,
     InvalidEnvelope,
     Notification,
@@ -277,7 +278,7 @@ class Endpoint:
     def _cancel(self, raw: msgspec.Raw | None) -> None:
         try:
             target = msgspec.json.decode(raw or b"null", type=_CancelParams).id
-        except msgspec.DecodeError:
+        except UNREADABLE:
             self._log.debug("rpc: ignored malformed %s", CANCEL_REQUEST)
             return
         task = self._in_flight.get(target)

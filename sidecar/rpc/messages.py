@@ -94,13 +94,41 @@ def decode_batch(frame: bytes) -> list[msgspec.Raw]:
         return _batch_decoder.decode(frame)
 
 
+UNREADABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+"""What msgspec raises for bytes it cannot read, across the versions we allow: invalid UTF-8
+is UnicodeDecodeError in 0.22 and DecodeError in 0.23; deep nesting is RecursionError."""
+
+
+def _bad_utf8(exc: BaseException) -> bool:
+    return isinstance(exc, UnicodeDecodeError) or "UTF-8" in str(exc)
+
+
+def unreadable_reason(exc: BaseException, what: str) -> str:
+    """Why `what` could not be read, worded the same whatever msgspec version raised `exc`."""
+    if _bad_utf8(exc):
+        return f"{what} are not valid UTF-8"
+    if isinstance(exc, RecursionError):
+        return f"{what} are nested too deeply"
+    return f"{what} are not valid JSON: {exc}"
+
+
 @contextlib.contextmanager
 def _parsing() -> Iterator[None]:
-    """msgspec raises RecursionError for deep nesting: that is a parse error, not a crash."""
+    """Any bytes msgspec cannot read are a parse error (DecodeError), never a crash."""
     try:
         yield
-    except RecursionError:
-        raise msgspec.DecodeError("JSON is malformed: nested too deeply") from None
+    except msgspec.ValidationError:
+        raise
+    except UNREADABLE as exc:
+        raise msgspec.DecodeError(_malformed(exc)) from None
+
+
+def _malformed(exc: BaseException) -> str:
+    if _bad_utf8(exc):
+        return "JSON is malformed: invalid UTF-8"
+    if isinstance(exc, RecursionError):
+        return "JSON is malformed: nested too deeply"
+    return str(exc)
 
 
 def decode_request(data: bytes | msgspec.Raw) -> Request:
@@ -116,8 +144,6 @@ def decode_request(data: bytes | msgspec.Raw) -> Request:
     except msgspec.ValidationError as exc:
         # msgspec validates while it parses, so a type error may hide a later syntax error.
         raise InvalidEnvelope(str(exc), recover_id(_decode_any(data))) from None
-    except UnicodeDecodeError as exc:
-        raise msgspec.DecodeError(f"JSON is malformed: invalid UTF-8 ({exc.reason})") from None
     params = bytes(request.params)
     if params and params[0] not in _STRUCTURED_PARAMS and params != b"null":
         raise InvalidEnvelope("params must be an object or an array", request_id(request))
@@ -125,11 +151,8 @@ def decode_request(data: bytes | msgspec.Raw) -> Request:
 
 
 def _decode_any(data: bytes | msgspec.Raw) -> Any:
-    try:
-        with _parsing():
-            return msgspec.json.decode(data)
-    except UnicodeDecodeError as exc:
-        raise msgspec.DecodeError(f"JSON is malformed: invalid UTF-8 ({exc.reason})") from None
+    with _parsing():
+        return msgspec.json.decode(data)
 
 
 def recover_id(value: Any) -> RequestId | None:

@@ -14,9 +14,12 @@ import msgspec
 
 from sidecar.rpc.context import RequestContext
 from sidecar.rpc.errors import INVALID_PARAMS, RpcError
+from sidecar.rpc.messages import UNREADABLE, unreadable_reason
 
 Handler = Callable[[Any, RequestContext], Awaitable[Any]]
 
+# Top-level keys with their values left unread: Raw skips a value without checking its UTF-8.
+_fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _PATH = re.compile(r" - at `\$\.?([A-Za-z0-9_$-]*)([^`]*)`$")
 _NAMED_FIELD = re.compile(r"field `([^`]+)`")
 
@@ -96,12 +99,27 @@ class Router:
         except msgspec.ValidationError as exc:
             detail = str(exc)
             raise _invalid_params(method.name, *_field_and_reason(detail), detail) from None
-        except UnicodeDecodeError:
-            reason = "params are not valid UTF-8"
-            raise _invalid_params(method.name, None, reason, reason) from None
-        except RecursionError:  # the envelope's own limit normally refuses such a line first
-            reason = "params are nested too deeply"
-            raise _invalid_params(method.name, None, reason, reason) from None
+        except UNREADABLE as exc:
+            # Every failure to read the client's bytes is the client's fault, whatever
+            # exception this msgspec version raises for it (0.22: UnicodeDecodeError for
+            # invalid UTF-8; 0.23: DecodeError). The envelope's own checks normally refuse
+            # too deep nesting first.
+            reason = unreadable_reason(exc, "params")
+            raise _invalid_params(method.name, _blamed_field(data), reason, reason) from None
+
+
+def _blamed_field(data: bytes) -> str | None:
+    """The first top-level field whose value cannot be read on its own (error path only)."""
+    try:
+        fields = _fields_decoder.decode(data)
+    except UNREADABLE:
+        return None  # the keys themselves are unreadable
+    for name, value in fields.items():
+        try:
+            msgspec.json.decode(value)
+        except UNREADABLE:
+            return name
+    return None
 
 
 def _field_and_reason(detail: str) -> tuple[str | None, str]:

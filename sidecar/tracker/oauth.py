@@ -14,7 +14,7 @@ import msgspec
 
 from . import errors
 from .client import TrackerClient
-from .responses import TrackerResponse, decode_body, status_error
+from .responses import UNREADABLE, TrackerResponse, decode_body, status_error
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def oauth_error(response: TrackerResponse) -> errors.HTTPStatusError:
     )
     try:
         body = msgspec.json.decode(response.body, type=_OAuthErrorBody)
-    except msgspec.DecodeError:
+    except UNREADABLE:
         return exc
     exc.tracker_code = body.error
     exc.error_messages = [body.error_description] if body.error_description else []

@@ -22,6 +22,11 @@ T = TypeVar("T")
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
+UNREADABLE = (msgspec.DecodeError, UnicodeError, RecursionError)
+"""What msgspec raises for bytes it cannot read, across the versions we allow: invalid UTF-8
+is UnicodeDecodeError in msgspec 0.22 and DecodeError in 0.23; deep nesting is RecursionError."""
+
+
 def decoder_for(type_: Any) -> msgspec.json.Decoder[Any]:
     """One decoder per type, built once (msgspec ignores unknown fields by default)."""
     dec = _decoders.get(type_)
@@ -38,7 +43,7 @@ def decode_body(body: bytes, type_: type[T], *, status: int, request_id: str | N
     """
     try:
         result: T = decoder_for(type_).decode(body)
-    except msgspec.DecodeError as exc:
+    except UNREADABLE as exc:
         detail = str(exc) if body else "empty body"
         raise errors.DecodeError(
             f"unexpected error: error decoding response body: {detail}",
@@ -84,7 +89,7 @@ def _error_fields(body: bytes) -> tuple[dict[str, Any], list[str], str | None]:
     """errors, errorMessages and `code` from a Tracker error body; empty for HTML and junk."""
     try:
         data = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except UNREADABLE:
         return {}, [], None
     if not isinstance(data, dict):
         return {}, [], None

@@ -80,6 +80,23 @@ def test_garbage_on_stdin_is_answered_and_survived(spawn: SpawnFn) -> None:
         check_jsonrpc(json.loads(line))
 
 
+def test_invalid_utf8_inside_params_is_invalid_params_alone_and_in_a_batch(
+    spawn: SpawnFn,
+) -> None:
+    sidecar = spawn("--demo")
+    sidecar.notification("ready")
+    bad = b'{"jsonrpc":"2.0","id":%d,"method":"get_issue","params":{"issueKey":"\xff\xfe"}}'
+    sidecar.send_raw(bad % 1 + b"\n")
+    sidecar.send_raw(b"[" + bad % 2 + b"," + bad % 3 + b"]\n")
+    reason = "params are not valid UTF-8"
+    batch = sidecar.wait_for(lambda m: isinstance(m, list))
+    for response in [sidecar.response(1), *batch]:
+        error = response["error"]
+        assert error["code"] == -32602, error
+        assert error["message"] == f"invalid args `issueKey` for command `get_issue`: {reason}"
+    assert sidecar.result("ping") == "pong"
+
+
 def test_a_stalled_tracker_call_does_not_delay_ping(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer
 ) -> None:

@@ -255,19 +255,42 @@ async def test_invalid_utf8_in_the_envelope_is_a_parse_error(peer: Peer) -> None
         None,
         -32700,
         "Parse error",
-        {"detail": "JSON is malformed: invalid UTF-8 (invalid start byte)"},
+        {"detail": "JSON is malformed: invalid UTF-8"},
     )
     reply = await peer.call(b'{"jsonrpc":2,"method":"\xff","id":1}')
     assert (reply["id"], reply["error"]["code"]) == (None, -32700)
 
 
-async def test_invalid_utf8_in_params_is_invalid_params(peer: Peer) -> None:
-    reply = await peer.call(
-        b'{"jsonrpc":"2.0","method":"get_issue","params":{"issueKey":"\xff"},"id":1}'
-    )
-    reason = "params are not valid UTF-8"
-    message = f"invalid args for command `get_issue`: {reason}"
-    assert reply == error(1, -32602, message, {"field": None, "detail": reason})
+UTF8_REASON = "params are not valid UTF-8"
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xff\xfe", b"ok\xc3", b"\xed\xa0\x80"])
+async def test_invalid_utf8_in_params_is_invalid_params_naming_the_field(
+    peer: Peer, bad: bytes
+) -> None:
+    line = b'{"jsonrpc":"2.0","method":"get_issue","params":{"issueKey":"%s"},"id":1}' % bad
+    message = f"invalid args `issueKey` for command `get_issue`: {UTF8_REASON}"
+    detail = {"field": "issueKey", "detail": UTF8_REASON}
+    assert await peer.call(line) == error(1, -32602, message, detail)
+
+
+async def test_invalid_utf8_in_a_batch_member_is_invalid_params_for_that_member(
+    peer: Peer,
+) -> None:
+    bad = b'{"jsonrpc":"2.0","method":"get_issue","params":{"issueKey":"\xff"},"id":1}'
+    good = b'{"jsonrpc":"2.0","method":"get_issue","params":{"issueKey":"A-1"},"id":2}'
+    replies = {reply["id"]: reply for reply in await peer.call(b"[" + bad + b"," + good + b"]")}
+    assert replies[1]["error"]["code"] == -32602
+    assert replies[1]["error"]["data"] == {"field": "issueKey", "detail": UTF8_REASON}
+    assert replies[2]["result"] == {"key": "A-1"}
+
+
+async def test_invalid_utf8_in_cancel_params_is_quietly_ignored(
+    peer: Peer, caplog: pytest.LogCaptureFixture
+) -> None:
+    peer.send(b'{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"\xff"}}')
+    assert (await peer.call('{"jsonrpc":"2.0","method":"ping","id":9}'))["result"] == "pong"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(

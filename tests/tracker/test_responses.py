@@ -90,6 +90,8 @@ def test_tracker_error_body_is_parsed() -> None:
         b"[1,2]",
         b'{"errors":"x","errorMessages":7}',
         b"\xff\xfe",
+        b'{"errorMessages":["\xff\xfe"],"code":"x"}',  # invalid UTF-8 inside a string
+        b"[" * 5000 + b"]" * 5000,
     ],
 )
 def test_odd_error_bodies_are_tolerated(body: bytes) -> None:
@@ -132,10 +134,20 @@ def test_json_decodes_typed_and_ignores_unknown_fields() -> None:
     assert response(b'{"a":1}').json(dict[str, Any]) == {"a": 1}
 
 
-@pytest.mark.parametrize("body", [b"", b"<html>", b'[{"id":"x"}]'])
-def test_undecodable_body_is_a_decode_error(body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "type_"),
+    [
+        (b"", list[Item]),
+        (b"<html>", list[Item]),
+        (b'[{"id":"x"}]', list[Item]),
+        (b'{"a":"\xff\xfe"}', dict[str, Any]),  # invalid UTF-8 inside a string
+        (b'[{"id":1,"name":"ok\xc3"}]', list[dict[str, Any]]),
+        (b"[" * 5000 + b"]" * 5000, Any),
+    ],
+)
+def test_undecodable_body_is_a_decode_error(body: bytes, type_: Any) -> None:
     with pytest.raises(errors.DecodeError) as info:
-        response(body).json(list[Item])
+        response(body).json(type_)
     assert info.value.message.startswith("unexpected error: error decoding response body: ")
     assert info.value.status == 200
     assert info.value.kind == "server_error"
