@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.fakes.tracker import FakeTrackerServer
+
+# Timing belongs to the benchmarks: on a loaded machine (CI, parallel work) hypothesis's
+# deadline and its too_slow health check failed property tests that were right. The hostile
+# suite applies its own profiles per test on top of this.
+settings.register_profile("ytracker", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ytracker")
 
 
 @pytest.fixture(scope="session")
