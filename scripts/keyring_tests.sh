@@ -18,7 +18,7 @@ if ! have_tools && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dbus gnome-keyring libsecret-tools >/dev/null
 fi
 if ! have_tools; then
-  reason="dbus-run-session, gnome-keyring-daemon or secret-tool is missing (install dbus gnome-keyring libsecret-tools)"
+  reason="dbus-run-session, gnome-keyring-daemon or secret-tool is missing (Debian/Ubuntu: apt-get install dbus gnome-keyring libsecret-tools; Fedora: dnf install dbus-daemon gnome-keyring libsecret)"
   if [ "${CI:-}" = "true" ]; then
     echo "keyring tests cannot run in CI: $reason" >&2
     exit 1

@@ -2,6 +2,11 @@
 # The whole test suite: quality gates, then every test level. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/prereqs.sh
+# Everything the run needs, checked before the first long step (README: Prerequisites).
+need_python "${PYTHON:-python3}"
+need_node
+need_freezer "${PYTHON:-python3}"
 bash scripts/bootstrap.sh dev
 
 echo "== ruff"
