@@ -18,14 +18,11 @@ export type SidecarFactory = Assert<
 >;
 
 /** The README's Tauri start-up, compiled against the real plugin types (never run here). */
-export async function readmeTauriStartup(clientId: string, clientSecret: string): Promise<void> {
+export async function readmeTauriStartup(): Promise<void> {
   const { Command } = await import("@tauri-apps/plugin-shell");
   const { setSidecarClient } = await import("../../src/compat.js");
   const { startTauriSidecar } = await import("../../src/transports/tauri.js");
-  const command = Command.sidecar("binaries/ytracker-sidecar", [], {
-    env: { YTRACKER_CLIENT_ID: clientId, YTRACKER_CLIENT_SECRET: clientSecret },
-  });
-  const sidecar = startTauriSidecar(command, { onStderr: (line) => console.debug("[sidecar]", line.trimEnd()) });
+  const sidecar = startTauriSidecar(Command.sidecar("binaries/ytracker-sidecar"));
   setSidecarClient(sidecar);
   const client = await sidecar;
   const issue = await client.call("get_issue", { issueKey: "DESK-1" });
