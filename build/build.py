@@ -8,7 +8,8 @@ Owns: the target triple (Tauri's `externalBin` naming), the generated `sidecar._
 module (git revision; it lives in the scratch folder and inside the bundle, never in the
 source tree), the input fingerprint that skips a rebuild when nothing changed, and a smoke run
 of `--version`. The freezer's configuration is in `ytracker-sidecar.spec`; its scratch folder is
-`.pyinstaller/` at the repo root.
+`.pyinstaller/` at the repo root. The product binary gets its third-party notices beside it
+(`notices.py`, generated for this platform's build environment).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import notices  # build/notices.py: this script's folder is first on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "build"
@@ -187,7 +190,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.clean:
         shutil.rmtree(SCRATCH, ignore_errors=True)
-    print(build(args.mode, args.force))
+    binary = build(args.mode, args.force)
+    if args.mode == "onefile":
+        log(f"{notices.write_next_to(binary).relative_to(REPO)}: third-party notices")
+    print(binary)
 
 
 if __name__ == "__main__":
