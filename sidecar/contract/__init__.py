@@ -5,7 +5,8 @@ sidecar answers `rpc.discover` with (`openrpc_document`). The types themselves l
 `sidecar/api` and the method table in `sidecar/handlers`; this package only reads them.
 Must not know: the wire or the endpoint (the app registers `rpc.discover`).
 
-    python -m sidecar.contract            regenerate protocol/schema/ and frontend-contract/
+    python -m sidecar.contract            regenerate protocol/schema/, frontend-contract/ and
+                                          docs/methods.md
     python -m sidecar.contract --check    exit 1 when a committed file differs
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from sidecar.contract import catalog, openrpc, typescript
@@ -20,6 +22,8 @@ from sidecar.contract import catalog, openrpc, typescript
 SCHEMA_DIR = "protocol/schema"
 TS_DIR = "frontend-contract/src/generated"
 GENERATED_DIRS = (SCHEMA_DIR, TS_DIR)
+METHODS_DOC = "docs/methods.md"
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "protocol" / "transcripts"
 DISCOVER = "rpc.discover"
 
 
@@ -47,4 +51,12 @@ def outputs() -> dict[str, str]:
     }
     ts_files = typescript.render(catalog.build(openrpc.BUNDLE_REF))
     files.update({f"{TS_DIR}/{name}": text for name, text in ts_files.items()})
+    files[METHODS_DOC] = _methods_doc()
     return files
+
+
+def _methods_doc() -> str:
+    from sidecar.contract import markdown  # the generator's only: kept off the start-up path
+
+    texts = {path.stem: path.read_text(encoding="utf-8") for path in TRANSCRIPTS.glob("*.jsonl")}
+    return markdown.render(openrpc_document(), markdown.transcript_examples(texts))
