@@ -210,9 +210,14 @@ def notices(lock: Path = LOCK) -> str:
     return render(*collect(lock), source)
 
 
+def path_next_to(binary: Path) -> Path:
+    """`THIRD_PARTY_NOTICES-<binary name without .exe>.md` in the binary's folder."""
+    return binary.with_name(f"THIRD_PARTY_NOTICES-{binary.stem}.md")
+
+
 def write_next_to(binary: Path) -> Path:
-    """`THIRD_PARTY_NOTICES-<binary name>.md` beside the binary, for this platform's build."""
-    target = binary.with_name(f"THIRD_PARTY_NOTICES-{binary.stem}.md")
+    """This platform's notices beside the binary built here."""
+    target = path_next_to(binary)
     target.write_text(notices(), encoding="utf-8", newline="\n")
     return target
 
