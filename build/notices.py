@@ -146,8 +146,8 @@ def cpython() -> Component:
     text = (Path(sysconfig.get_path("stdlib")) / "LICENSE.txt").read_text(encoding="utf-8")
     note = (
         "The binary also carries the shared libraries the interpreter and its extension modules "
-        "link against on the build machine (OpenSSL for ssl and hashlib, libffi for ctypes, zlib, "
-        "and on some systems mpdecimal), under their own licences."
+        "link against on the build machine, under their own licences: OpenSSL (ssl, hashlib), "
+        "libffi (ctypes), zlib, and on Linux libgcc_s and libuuid."
     )
     texts = (("LICENSE.txt", text),)
     return Component("CPython", platform.python_version(), "PSF-2.0", texts, note)
