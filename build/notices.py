@@ -3,8 +3,10 @@
 Usage: `python build/notices.py [--check] [--out PATH] [--lock PATH]` from the repo's virtualenv
 (the `dev` or `build` extra). `--check` exits 1 when the committed file differs.
 
-Owns: the list of what ships (the locked runtime set of `requirements/runtime.txt` whose markers
-match this platform, PyInstaller's bootloader and runtime hooks, and CPython), each package's
+Owns: the list of what ships (the entries of `requirements/runtime.txt` that uv's `# via` notes
+trace back to the package, not to the build backend locked beside them, whose markers match this
+platform; PyInstaller's bootloader and runtime hooks at `requirements/build.txt`'s versions; and
+CPython), each package's
 licence read from its installed distribution (`License-Expression`, else `License`, else the
 classifiers) with the licence files it carries, and the rendering. Without a lock file it walks
 the installed `ytracker-sidecar`'s requirements instead. A locked package that is missing, or
@@ -28,6 +30,7 @@ from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "requirements" / "runtime.txt"
+BUILD_LOCK = REPO / "requirements" / "build.txt"
 OUT = REPO / "THIRD_PARTY_NOTICES.md"
 # Build tools whose own code goes into the binary: the bootloader, and the runtime hooks.
 SHIPPED_BUILD_TOOLS = ("pyinstaller", "pyinstaller-hooks-contrib")
@@ -53,12 +56,37 @@ class Component:
 
 # -- what ships ---------------------------------------------------------------------------------
 
+ROOT = "ytracker-sidecar (pyproject.toml)"  # how uv's "# via" notes name the package itself
 
-def lock_entries(lock: Path) -> list[Requirement]:
-    """The `name==version ; markers` lines of a hashed requirements file, hashes dropped."""
-    joined = re.sub(r"\\\n", " ", lock.read_text(encoding="utf-8"))
-    lines = (line.split(" #", 1)[0].strip() for line in joined.splitlines())
-    return [Requirement(line.split(" --", 1)[0]) for line in lines if line and line[0].isalnum()]
+
+@dataclass(frozen=True)
+class Locked:
+    requirement: Requirement
+    version: str
+    via: tuple[str, ...]
+    """What pulled it in, from uv's `# via` notes (canonical names, or ROOT, or `-r <file>`)."""
+
+    @property
+    def name(self) -> str:
+        return canonicalize_name(self.requirement.name)
+
+
+def lock_entries(lock: Path) -> list[Locked]:
+    """The entries of a hashed `uv pip compile` file: `name==version ; markers`, hashes, notes."""
+    entries: list[Locked] = []
+    for block in re.split(r"\n(?=[A-Za-z0-9])", lock.read_text(encoding="utf-8")):
+        if not block[:1].isalnum():
+            continue
+        line = block.split("\\\n", 1)[0].split(" --", 1)[0].strip().rstrip("\\").strip()
+        requirement = Requirement(line)
+        notes = re.findall(r"^[ \t]*#[ \t]+(?:via[ \t]+)?(\S.*?)[ \t]*$", block, flags=re.MULTILINE)
+        via = tuple(_via_name(note) for note in notes if note != "via")
+        entries.append(Locked(requirement, pinned(requirement), via))
+    return entries
+
+
+def _via_name(note: str) -> str:
+    return note if note == ROOT or note.startswith(("-r ", "-c ")) else canonicalize_name(note)
 
 
 def pinned(requirement: Requirement) -> str:
@@ -68,11 +96,22 @@ def pinned(requirement: Requirement) -> str:
     return versions[0]
 
 
-def from_lock(lock: Path) -> tuple[list[tuple[str, str]], list[Requirement]]:
-    """(name, version) of the entries for this platform, and the entries for other platforms."""
-    entries = lock_entries(lock)
-    here = [(r.name, pinned(r)) for r in entries if r.marker is None or r.marker.evaluate()]
-    elsewhere = [r for r in entries if r.marker is not None and not r.marker.evaluate()]
+def shipped(entries: list[Locked]) -> list[Locked]:
+    """The entries the package needs, directly or through others: not the build backend."""
+    names = {ROOT}
+    while True:
+        more = {e.name for e in entries if e.name not in names and names.intersection(e.via)}
+        if not more:
+            return [e for e in entries if e.name in names]
+        names |= more
+
+
+def from_lock(lock: Path) -> tuple[list[tuple[str, str]], list[Locked]]:
+    """(name, version) of what ships on this platform, and what ships on other platforms only."""
+    entries = shipped(lock_entries(lock))
+    marker_ok = [e.requirement.marker is None or e.requirement.marker.evaluate() for e in entries]
+    here = [(e.requirement.name, e.version) for e, ok in zip(entries, marker_ok, strict=True) if ok]
+    elsewhere = [e for e, ok in zip(entries, marker_ok, strict=True) if not ok]
     return here, elsewhere
 
 
@@ -153,14 +192,21 @@ def cpython() -> Component:
     return Component("CPython", platform.python_version(), "PSF-2.0", texts, note)
 
 
-def collect(lock: Path = LOCK) -> tuple[list[Component], list[Requirement]]:
+def build_tools(build_lock: Path = BUILD_LOCK) -> list[tuple[str, str]]:
+    """The shipped build tools at their locked versions (installed ones without a lock)."""
+    if not build_lock.is_file():
+        return [(name, metadata.version(name)) for name in SHIPPED_BUILD_TOOLS]
+    locked = {e.name: e.version for e in lock_entries(build_lock)}
+    return [(name, locked[name]) for name in SHIPPED_BUILD_TOOLS]
+
+
+def collect(lock: Path = LOCK) -> tuple[list[Component], list[Locked]]:
     """Every component of this platform's binary, and the lock entries for other platforms."""
     if lock.is_file():
         runtime, elsewhere = from_lock(lock)
     else:
         runtime, elsewhere = installed_closure("ytracker-sidecar"), []
-    build = [(name, metadata.version(name)) for name in SHIPPED_BUILD_TOOLS]
-    packages = sorted(runtime + build, key=lambda item: canonicalize_name(item[0]))
+    packages = sorted(runtime + build_tools(), key=lambda item: canonicalize_name(item[0]))
     return [cpython(), *(component(name, version) for name, version in packages)], elsewhere
 
 
@@ -182,7 +228,7 @@ def _section(item: Component) -> list[str]:
     return lines
 
 
-def render(components: list[Component], elsewhere: list[Requirement], source: str) -> str:
+def render(components: list[Component], elsewhere: list[Locked], source: str) -> str:
     lines = [
         "# Third-party notices",
         "",
@@ -197,7 +243,9 @@ def render(components: list[Component], elsewhere: list[Requirement], source: st
     ]
     if elsewhere:
         lines += ["Locked for other platforms only, so not in this platform's binary:", ""]
-        lines += [f"- {r.name} {pinned(r)} (`{r.marker}`)" for r in elsewhere]
+        lines += [
+            f"- {e.requirement.name} {e.version} (`{e.requirement.marker}`)" for e in elsewhere
+        ]
         lines.append("")
     for item in components:
         lines += _section(item)
