@@ -113,8 +113,8 @@ def test_a_locked_version_other_than_the_installed_one_stops_the_generator(tmp_p
 
 def test_a_locked_package_that_is_not_installed_stops_the_generator(tmp_path: Path) -> None:
     lock = tmp_path / "runtime.txt"
-    entry = "no-such-package-here==1.0 \\\n    --hash=sha256:00\n    # via ytracker-sidecar (pyproject.toml)\n"
-    lock.write_text(entry, encoding="utf-8")
+    entry = "no-such-package-here==1.0 \\\n    --hash=sha256:00\n    # via {root}\n"
+    lock.write_text(entry.format(root=notices.ROOT), encoding="utf-8")
     with pytest.raises(SystemExit, match=r"no-such-package-here==1\.0 is locked but not installed"):
         notices.notices(lock)
 
