@@ -29,6 +29,22 @@ echo "== frontend-contract: npm ci, tsc --noEmit --strict, build, node --test"
   npx tsc -p tsconfig.json
   node --test dist/test/*.test.js
 )
+echo "== examples/electron and examples/tauri: npm ci, tsc, node --test (real sidecar; no Electron, no Rust)"
+for example in examples/electron examples/tauri; do
+  (
+    cd "$example"
+    stamp="node_modules/.ci-$(sha256sum package-lock.json | cut -c1-16)"
+    if [ ! -f "$stamp" ]; then
+      # --ignore-scripts: Electron's installer would download Electron (only its types are used);
+      # --omit=optional: the Tauri CLI's native binary (only its config schema is used).
+      npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
+      touch "$stamp"
+    fi
+    rm -rf dist
+    npx tsc -p tsconfig.json
+    node --test dist/test/*.test.js
+  )
+done
 echo "== frozen binary: build (skipped when its inputs are unchanged), then tests/e2e against it"
 bin="$(bash build/build.sh)"
 # XDG_CACHE_HOME: the binary's per-version library cache goes to the scratch folder, not to
@@ -38,6 +54,11 @@ XDG_CACHE_HOME="$PWD/.pyinstaller/xdg-cache" YTRACKER_SIDECAR_BIN="$bin" \
   .venv/bin/python -m pytest -q tests/e2e \
   -m "not keyring_integration and not live" \
   --deselect tests/e2e/test_attachments.py::test_a_full_disk_is_a_clear_local_io_error
+echo "== examples against the frozen binary"
+for example in examples/electron examples/tauri; do
+  (cd "$example" && XDG_CACHE_HOME="$PWD/../../.pyinstaller/xdg-cache" YTRACKER_SIDECAR_BIN="$bin" \
+    node --test dist/test/*.test.js)
+done
 bash scripts/keyring_tests.sh
 echo "== keyring tests against the frozen binary (its bundled Secret Service backend, lazy cryptography)"
 YTRACKER_SIDECAR_BIN="$bin" bash scripts/keyring_tests.sh
