@@ -20,6 +20,7 @@ from sidecar.api.system import Ready
 from sidecar.cache import TTLCache
 from sidecar.config import ConfigStore
 from sidecar.contract import DISCOVER, discover
+from sidecar.errors import NotAuthenticated
 from sidecar.handlers import bind
 from sidecar.handlers.auth import refreshed_session
 from sidecar.handlers.deps import Caches, Deps
@@ -33,7 +34,7 @@ from sidecar.timer import Timer
 from sidecar.tracker import oauth
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
-from sidecar.tracker.errors import HTTPStatusError, NotAuthenticated
+from sidecar.tracker.errors import HTTPStatusError
 from sidecar.tracker.retry import RetryPolicy
 from sidecar.wire_errors import translate
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import msgspec
 
 from sidecar.api.local import Config
-from sidecar.tracker.errors import LocalIOError
+from sidecar.errors import LocalIOError
 
 _decoder = msgspec.json.Decoder(Config)
 

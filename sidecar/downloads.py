@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from sidecar.tracker.errors import InvalidInput, LocalIOError
+from sidecar.errors import InvalidInput, LocalIOError
 
 EMPTY_DESTINATION = "Destination path cannot be empty"
 _XDG_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(?P<value>[^"]*)"\s*$')

@@ -25,9 +25,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
+from sidecar.errors import LocalIOError, NotAuthenticated, SidecarError
 from sidecar.secrets import SessionStore, StoredSession, StoreError
 from sidecar.tracker.auth import Credentials
-from sidecar.tracker.errors import LocalIOError, NotAuthenticated, SidecarError
 
 log = logging.getLogger("sidecar.session")
 T = TypeVar("T")

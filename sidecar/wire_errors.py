@@ -1,15 +1,17 @@
-"""The application error codes: each error `kind` ↔ its JSON-RPC code.
+"""The wire boundary for domain failures: each error `kind` ↔ its JSON-RPC code, and `translate`.
 
-Owns: the table the endpoint's one exception→error boundary uses for domain failures
-(`translate`), and which `protocol/README.md` documents. Codes sit in JSON-RPC's
-implementation-defined band -32000..-32099; a kind's code never changes once published.
-Must not know: how failures arise.
+Owns: the code table, which `protocol/README.md` documents, and `translate`, the
+`ErrorTranslator` the app hands the endpoint: a `SidecarError` becomes an `RpcError` carrying
+its `ErrorData` (`sidecar/errors.py`), which msgspec encodes as `error.data`. This is the one
+module that sees both sides, so `rpc/` stays free of domain errors and `sidecar/errors.py` free
+of JSON-RPC. Codes sit in JSON-RPC's implementation-defined band -32000..-32099; a kind's code
+never changes once published. Must not know: how failures arise.
 """
 
 from __future__ import annotations
 
+from sidecar.errors import ErrorKind, SidecarError
 from sidecar.rpc.errors import INTERNAL_ERROR, RpcError
-from sidecar.tracker.errors import ErrorKind, SidecarError
 
 KIND_CODES: dict[ErrorKind, int] = {
     "unauthenticated": -32001,

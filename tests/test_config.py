@@ -9,7 +9,7 @@ import pytest
 
 from sidecar.api.local import Config
 from sidecar.config import ConfigStore, normalise
-from sidecar.tracker.errors import LocalIOError
+from sidecar.errors import LocalIOError
 
 
 def test_missing_or_broken_file_gives_defaults(tmp_path: Path) -> None:

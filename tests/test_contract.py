@@ -22,12 +22,13 @@ import pytest
 from sidecar.api.issues import IssueKeyParams
 from sidecar.contract import GENERATED_DIRS, TS_DIR, openrpc_document, outputs
 from sidecar.contract.__main__ import REPO, drift, write
-from sidecar.contract.catalog import PROTOCOL_METHODS, ErrorData, InvalidParamsData, error_kinds
+from sidecar.contract.catalog import PROTOCOL_METHODS, InvalidParamsData, error_kinds
+from sidecar.errors import ErrorData, NotAuthenticated, SidecarError
 from sidecar.handlers import COMMANDS
 from sidecar.rpc.errors import RpcError
 from sidecar.rpc.router import Router
-from sidecar.tracker.errors import NotAuthenticated, NotFound, RateLimited, SidecarError
-from sidecar.wire_errors import KIND_CODES
+from sidecar.tracker.errors import NotFound, RateLimited
+from sidecar.wire_errors import KIND_CODES, translate
 from tests.e2e.harness import Sidecar
 
 OPENRPC = REPO / "protocol" / "schema" / "openrpc.json"
@@ -126,7 +127,9 @@ def _wire_names(struct: type) -> set[str]:
     ],
 )
 def test_documented_error_data_is_what_domain_errors_send(error: SidecarError) -> None:
-    sent = error.data()
+    wire = translate(error)
+    assert wire is not None
+    sent = msgspec.json.decode(msgspec.json.encode(wire.data))
     assert set(sent) == _wire_names(ErrorData)
     assert msgspec.convert(sent, ErrorData).kind == error.kind
 

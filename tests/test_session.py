@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from sidecar.errors import NOT_AUTHENTICATED_MESSAGE, LocalIOError, NotAuthenticated
 from sidecar.secrets import SERVICE, MemoryStore, StoredSession, StoreError
 from sidecar.session import (
     IAM_EXPIRED,
@@ -21,12 +22,7 @@ from sidecar.session import (
     SessionManager,
     credentials_of,
 )
-from sidecar.tracker.errors import (
-    NOT_AUTHENTICATED_MESSAGE,
-    LocalIOError,
-    NetworkError,
-    NotAuthenticated,
-)
+from sidecar.tracker.errors import NetworkError
 
 NOW = 1_800_000_000.0
 N = 20

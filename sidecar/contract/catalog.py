@@ -19,25 +19,12 @@ from sidecar import PROTOCOL_VERSION
 from sidecar.api.base import NoParams
 from sidecar.api.local import TimerState, TimerStopped
 from sidecar.api.system import Progress, Ready
+from sidecar.errors import RETRYABLE_KINDS, ErrorData, ErrorKind
 from sidecar.handlers import COMMANDS, describe
 from sidecar.rpc import errors as rpc_errors
-from sidecar.tracker.errors import RETRYABLE_KINDS, ErrorKind
 from sidecar.wire_errors import KIND_CODES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-
-class ErrorData(msgspec.Struct, kw_only=True, rename="camel"):
-    """`error.data` of every domain failure (codes -32001..-32010 and -32603 from Tracker)."""
-
-    kind: ErrorKind
-    status: int | None
-    tracker_code: str | None
-    errors: dict[str, Any]
-    error_messages: list[str]
-    retryable: bool
-    retry_after_ms: int | None
-    request_id: str | None
 
 
 class IncidentData(msgspec.Struct, kw_only=True, rename="camel"):

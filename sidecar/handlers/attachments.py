@@ -39,10 +39,10 @@ from sidecar.downloads import (
     os_error_text,
     resolve_destination,
 )
+from sidecar.errors import InvalidInput, LocalIOError, MissingItem
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
 from sidecar.tracker.client import api_path
-from sidecar.tracker.errors import InvalidInput, LocalIOError, MissingItem
 from sidecar.tracker.models import AttachmentWire
 
 OCTET_STREAM = "application/octet-stream"

@@ -11,11 +11,11 @@ import time
 
 from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWithTokenParams
 from sidecar.api.base import NoParams
+from sidecar.errors import InvalidInput
 from sidecar.handlers.deps import Call, Deps
 from sidecar.secrets import StoredSession, canonical_org_type
 from sidecar.session import IAM_LIFETIME_S
 from sidecar.tracker import oauth
-from sidecar.tracker.errors import InvalidInput
 
 MISSING_CLIENT = (
     "Client credentials are missing. Configure your OAuth app credentials before logging in."

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sidecar.api.comments import AddCommentParams, Comment, DeleteCommentParams, UpdateCommentParams
 from sidecar.api.issues import IssueKeyParams
+from sidecar.errors import InvalidInput
 from sidecar.handlers import convert
 from sidecar.handlers.cursor import read_all
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.writes import write
 from sidecar.tracker.client import api_path
-from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import CommentWire
 
 EMPTY_TEXT = "Comment text cannot be empty"

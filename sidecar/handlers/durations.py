@@ -16,7 +16,7 @@ import math
 import re
 from typing import Any
 
-from sidecar.tracker.errors import InvalidInput
+from sidecar.errors import InvalidInput
 
 U64_MAX = 2**64 - 1
 _TOKEN = re.compile(r"(\d+)\s*(w|d|h|m)")

@@ -25,13 +25,13 @@ from sidecar.api.issues import (
     UpdateIssueExtendedParams,
     UpdateIssueParams,
 )
+from sidecar.errors import InvalidInput
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import present, write
 from sidecar.tracker import pagination
 from sidecar.tracker.client import TrackerResponse, api_path
-from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import IssueWire
 
 FIELDS = "key,summary,description,status,priority,type,assignee,tags,followers,spent,timeSpent"

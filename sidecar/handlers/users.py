@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sidecar.api.auth import UserProfile
 from sidecar.api.base import NoParams
+from sidecar.errors import InternalError
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
 from sidecar.tracker.client import api_path
-from sidecar.tracker.errors import InternalError
 from sidecar.tracker.models import UserWire
 
 NO_LOGIN = "Unable to determine current user login"

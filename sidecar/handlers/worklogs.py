@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sidecar.api.issues import IssueKeyParams
 from sidecar.api.worklogs import LogWorkParams, TodayLoggedParams, WorklogEntry
+from sidecar.errors import InvalidInput
 from sidecar.handlers import convert
 from sidecar.handlers.cursor import read_all
 from sidecar.handlers.deps import Call, Deps
@@ -23,7 +24,6 @@ from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import write
 from sidecar.tracker import pagination
 from sidecar.tracker.client import api_path
-from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import WorklogWire
 
 SEARCH_PER_PAGE = 100

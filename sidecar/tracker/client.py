@@ -36,6 +36,8 @@ from urllib.parse import urlencode
 import msgspec
 from yarl import URL
 
+from sidecar.errors import InvalidInput, LocalIOError, SidecarError
+
 from . import errors
 from .auth import Credentials, CredentialsProvider, auth_headers
 from .config import ClientConfig, check_base_url
@@ -260,7 +262,7 @@ class TrackerClient:
 
         Raises:
             errors.HTTPStatusError subclasses, errors.TransportError subclasses,
-            errors.DecodeError, errors.NotAuthenticated, errors.InvalidInput (bad URL).
+            errors.DecodeError, NotAuthenticated, InvalidInput (bad URL).
         """
         method = method.upper()
         call = _Call(method, self._resolve(path_or_url, params), self._request_timeout)
@@ -301,7 +303,7 @@ class TrackerClient:
         `progress(done, total)` is called on the event loop as bytes leave the file.
 
         Raises:
-            errors.LocalIOError: the file cannot be opened; plus everything `request` raises.
+            LocalIOError: the file cannot be opened; plus everything `request` raises.
         """
         url = self._resolve(path, {"filename": filename})
         call = _Call("POST", url, self._transfer_timeout, background=background)
@@ -500,7 +502,7 @@ class TrackerClient:
             try:
                 check_base_url(path_or_url, self.config.allow_http_loopback)
             except ValueError as exc:
-                raise errors.InvalidInput(str(exc)) from None
+                raise InvalidInput(str(exc)) from None
             url = URL(path_or_url)
         else:
             url = URL(self._api_base + "/" + path_or_url.lstrip("/"))
@@ -531,7 +533,7 @@ class TrackerClient:
         try:
             yield log
             outcome = str(log.status)
-        except errors.SidecarError as exc:
+        except SidecarError as exc:
             outcome = f"{exc.status} {exc.kind}" if exc.status else exc.kind
             raise
         finally:
@@ -567,7 +569,7 @@ def _file_form(
     try:
         raw = io.FileIO(file_path, "rb")
     except OSError as exc:
-        raise errors.LocalIOError(f"io error: {exc.strerror}: {file_path}") from exc
+        raise LocalIOError(f"io error: {exc.strerror}: {file_path}") from exc
     total = os.fstat(raw.fileno()).st_size
     report = _threadsafe_reporter(progress, total)
     reader = stack.enter_context(_ProgressReader(raw, report))

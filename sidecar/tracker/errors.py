@@ -1,52 +1,19 @@
-"""Every failure the frontend can see, as one exception tree with the interface's error model.
+"""Failures of talking to Tracker (and Yandex OAuth): statuses, transport and undecodable bodies.
 
-Owns: the `kind` taxonomy of `sidecar-interface.md` §3, the `retryable` rule, the exact message
-strings the YTracker backend produced (`frontend-contract.md` §7.2), and the structured `data`
-each failure carries. Must not know: JSON-RPC codes or framing (the app maps `kind` to a code),
-aiohttp (transport exceptions are translated in `tracker/transport.py`, one place).
-
-    SidecarError                 kind, message, status, retryable, retry_after_s, request_id
-    ├── NotAuthenticated         unauthenticated: no session, expired IAM token, failed refresh
-    ├── InvalidInput             invalid: local validation ("Comment text cannot be empty")
-    ├── MissingItem              not_found: a named item is absent from what Tracker returned
-    ├── LocalIOError             local_io: files, keyring, config
-    ├── InternalError            internal: a bug or an impossible state
-    └── TrackerError             anything that came from talking to Tracker or Yandex OAuth
-        ├── HTTPStatusError      a non-2xx answer; keeps the body's errors / errorMessages
-        │   ├── Unauthorized     401
-        │   ├── Forbidden        403
-        │   ├── NotFound         404
-        │   ├── Conflict         409, 412
-        │   ├── BadRequest       400, 413, 422 and other 4xx
-        │   ├── RateLimited      429
-        │   └── ServerError      5xx
-        ├── TransportError       nothing usable came back
-        │   ├── NetworkError     connect, reset, DNS, TLS, truncated body
-        │   └── RequestTimeout   connect/total/inactivity timeout
-        └── DecodeError          a 2xx answer whose body is not what Tracker documents
+Owns: the `TrackerError` branch of the tree drawn in `sidecar/errors.py`, the status → class
+table, and the reason phrases the YTracker backend printed after a status code
+(`docs/frontend-contract.md` §7.2). Must not know: JSON-RPC (the wire boundary sends each
+error's `kind` and `data()`), aiohttp (its exceptions are translated in `tracker/transport.py`,
+one place).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-ErrorKind = Literal[
-    "unauthenticated",
-    "forbidden",
-    "not_found",
-    "conflict",
-    "invalid",
-    "rate_limited",
-    "server_error",
-    "network",
-    "timeout",
-    "local_io",
-    "internal",
-]
+import msgspec
 
-RETRYABLE_KINDS: frozenset[str] = frozenset({"rate_limited", "server_error", "network", "timeout"})
-
-NOT_AUTHENTICATED_MESSAGE = "Not authenticated. Sign in again to continue."
+from sidecar.errors import ErrorData, ErrorKind, SidecarError
 
 # The reason phrases reqwest printed after the status code; the frontend shows them verbatim.
 REASONS: dict[int, str] = {
@@ -81,77 +48,6 @@ def status_text(status: int) -> str:
     return f"{status} {reason}" if reason else str(status)
 
 
-class SidecarError(Exception):
-    """A failure with a kind, the backend's exact message, and structured details."""
-
-    kind: ClassVar[ErrorKind] = "internal"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        retry_after_s: float | None = None,
-        request_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.retry_after_s = retry_after_s
-        self.request_id = request_id
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE_KINDS
-
-    def data(self) -> dict[str, Any]:
-        """The `error.data` object of `sidecar-interface.md` §3."""
-        retry_ms = None if self.retry_after_s is None else round(self.retry_after_s * 1000)
-        return {
-            "kind": self.kind,
-            "status": self.status,
-            "trackerCode": None,
-            "errors": {},
-            "errorMessages": [],
-            "retryable": self.retryable,
-            "retryAfterMs": retry_ms,
-            "requestId": self.request_id,
-        }
-
-
-class NotAuthenticated(SidecarError):
-    """No usable session: never signed in, signed out, expired IAM token or a refused refresh."""
-
-    kind: ClassVar[ErrorKind] = "unauthenticated"
-
-    def __init__(self, message: str = NOT_AUTHENTICATED_MESSAGE, **kw: Any) -> None:
-        super().__init__(message, **kw)
-
-
-class InvalidInput(SidecarError):
-    """Local validation failed before anything was sent."""
-
-    kind: ClassVar[ErrorKind] = "invalid"
-
-
-class MissingItem(SidecarError):
-    """Something the request names is not in what Tracker returned (no HTTP status of its own)."""
-
-    kind: ClassVar[ErrorKind] = "not_found"
-
-
-class LocalIOError(SidecarError):
-    """A local file, directory, config or keyring operation failed."""
-
-    kind: ClassVar[ErrorKind] = "local_io"
-
-
-class InternalError(SidecarError):
-    """A state the sidecar should never reach."""
-
-    kind: ClassVar[ErrorKind] = "internal"
-
-
 class TrackerError(SidecarError):
     """Talking to Tracker (or Yandex OAuth) failed."""
 
@@ -176,12 +72,13 @@ class HTTPStatusError(TrackerError):
         self.error_messages = error_messages or []
         self.tracker_code = tracker_code
 
-    def data(self) -> dict[str, Any]:
-        out = super().data()
-        out.update(
-            trackerCode=self.tracker_code, errors=self.errors, errorMessages=self.error_messages
+    def data(self) -> ErrorData:
+        return msgspec.structs.replace(
+            super().data(),
+            tracker_code=self.tracker_code,
+            errors=self.errors,
+            error_messages=self.error_messages,
         )
-        return out
 
 
 class Unauthorized(HTTPStatusError):

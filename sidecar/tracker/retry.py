@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import backoff
 
+from sidecar.errors import SidecarError
+
 from . import errors
 
 T = TypeVar("T")
@@ -89,7 +91,7 @@ def retry_delay(
     `Retry-After` is honoured exactly (clamped); otherwise capped exponential backoff with
     full jitter, so concurrent clients do not retry in lockstep.
     """
-    hint = exc.retry_after_s if isinstance(exc, errors.SidecarError) else None
+    hint = exc.retry_after_s if isinstance(exc, SidecarError) else None
     if hint is not None:
         delay = min(max(hint, 0.0), policy.max_retry_after_s)
     else:

@@ -24,6 +24,8 @@ import certifi
 import truststore
 from multidict import CIMultiDict
 
+from sidecar.errors import LocalIOError
+
 from . import errors
 
 # Where Linux distributions keep their bundle when OpenSSL's compiled-in paths are empty
@@ -91,7 +93,7 @@ def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
         try:
             ctx.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise errors.LocalIOError(f"io error: cannot load CA file {ca_file}: {exc}") from exc
+            raise LocalIOError(f"io error: cannot load CA file {ca_file}: {exc}") from exc
     return ctx
 
 

@@ -7,6 +7,7 @@ import base64
 
 import pytest
 
+from sidecar.errors import InvalidInput
 from sidecar.handlers.attachments import (
     EMPTY_RESOURCE,
     MISSING_URL,
@@ -17,7 +18,6 @@ from sidecar.handlers.attachments import (
     preview,
     upload_name,
 )
-from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import AttachmentWire
 
 

@@ -17,6 +17,7 @@ import pytest
 from sidecar.api.auth import ExchangeCodeParams, LoginWithTokenParams
 from sidecar.api.base import NoParams
 from sidecar.app import App
+from sidecar.errors import NOT_AUTHENTICATED_MESSAGE, InvalidInput, NotAuthenticated
 from sidecar.handlers import auth
 from sidecar.sandbox.model import Org
 from sidecar.sandbox.recording import RecordedRequest
@@ -25,7 +26,6 @@ from sidecar.secrets import MemoryStore, StoredSession
 from sidecar.session import IAM_LIFETIME_S, REFRESH_MARGIN_S
 from sidecar.settings import Settings
 from sidecar.tracker import errors
-from sidecar.tracker.errors import NOT_AUTHENTICATED_MESSAGE
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, FakeTrackerServer
 
 N = 12
@@ -156,8 +156,8 @@ async def test_a_bad_code_keeps_the_apps_message_and_names_the_oauth_error(
         '"error_description":"Code has expired or is invalid"}'
     )
     data = caught.value.data()
-    assert (data["kind"], data["status"], data["trackerCode"]) == ("invalid", 400, "invalid_grant")
-    assert data["errorMessages"] == ["Code has expired or is invalid"]
+    assert (data.kind, data.status, data.tracker_code) == ("invalid", 400, "invalid_grant")
+    assert data.error_messages == ["Code has expired or is invalid"]
     assert await app.session.has_session() is False
 
 
@@ -192,7 +192,7 @@ async def test_missing_client_credentials_are_refused_before_any_request(
     try:
         info = await auth.get_client_credentials_info(app.deps, NoParams(), CALL)
         assert (info.client_id, info.has_client_secret) == (CLIENT_ID, False)
-        with pytest.raises(errors.InvalidInput) as caught:
+        with pytest.raises(InvalidInput) as caught:
             await auth.exchange_code(app.deps, ExchangeCodeParams(code="1234567"), CALL)
     finally:
         await app.tracker.close()
@@ -250,13 +250,13 @@ async def test_a_revoked_refresh_token_ends_in_the_relogin_message(
     fake_tracker.call(
         lambda s: (s.revoke_token(old.token), s.revoke_token(old.refresh_token or ""))
     )
-    with pytest.raises(errors.NotAuthenticated) as caught:
+    with pytest.raises(NotAuthenticated) as caught:
         await myself(app)
     assert caught.value.message == NOT_AUTHENTICATED_MESSAGE
-    assert caught.value.data()["kind"] == "unauthenticated"
+    assert caught.value.data().kind == "unauthenticated"
     assert await app.session.has_session() is False
     fake_tracker.call(lambda s: s.log.clear())
-    with pytest.raises(errors.NotAuthenticated):
+    with pytest.raises(NotAuthenticated):
         await myself(app)
     assert fake_tracker.requests == []  # nothing more is tried with the dead session
 
@@ -328,7 +328,7 @@ async def test_a_rejected_iam_token_says_it_expired(
         token="iam-token", token_type="iam", org_id=CLOUD_ORG, org_type="cloud"
     )
     await auth.login_with_token(app.deps, params, CALL)
-    with pytest.raises(errors.NotAuthenticated) as caught:
+    with pytest.raises(NotAuthenticated) as caught:
         await myself(app)
     assert "IAM token" in caught.value.message and "expire" in caught.value.message
     assert "Sign in again" in caught.value.message and token_posts(fake_tracker) == []
@@ -349,7 +349,7 @@ async def test_a_rejected_iam_token_says_it_expired(
 async def test_login_with_token_validation(
     app: App, params: LoginWithTokenParams, message: str
 ) -> None:
-    with pytest.raises(errors.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         await auth.login_with_token(app.deps, params, CALL)
     assert caught.value.message == message
     assert await app.session.has_session() is False
@@ -367,7 +367,7 @@ async def test_logout_forgets_the_session_caches_and_login(
     assert await app.session.has_session() is False
     assert app.deps.caches.login.get("me") is None
     fake_tracker.call(lambda s: s.log.clear())
-    with pytest.raises(errors.NotAuthenticated):
+    with pytest.raises(NotAuthenticated):
         await myself(app)
     assert fake_tracker.requests == []
     assert await auth.logout(app.deps, NoParams(), CALL) is None  # twice is fine
@@ -384,7 +384,7 @@ async def test_no_request_uses_the_old_token_after_logout(
     await auth.logout(app.deps, NoParams(), CALL)
     logged_out_at = time.monotonic()
     results = await asyncio.gather(*requests, return_exceptions=True)
-    assert all(isinstance(r, errors.NotAuthenticated) for r in results), results
+    assert all(isinstance(r, NotAuthenticated) for r in results), results
     late = [r for r in api_requests(fake_tracker) if r.started >= logged_out_at]
     assert late == []
     assert all(

@@ -17,7 +17,7 @@ from sidecar.downloads import (
     resolve_destination,
     xdg_download_dir,
 )
-from sidecar.tracker.errors import InvalidInput, LocalIOError
+from sidecar.errors import InvalidInput, LocalIOError
 
 CWD = Path("/work/here")
 DOWNLOADS = Path("/home/u/Downloads")

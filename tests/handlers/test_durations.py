@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sidecar.errors import InvalidInput
 from sidecar.handlers.durations import parse_human_duration, tracker_seconds
-from sidecar.tracker.errors import InvalidInput
 
 # Inputs the old backend answered correctly keep their exact output (no normalisation).
 OLD_RIGHT = [

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from sidecar.api.worklogs import LogWorkParams
+from sidecar.errors import InvalidInput
 from sidecar.handlers.durations import U64_MAX
 from sidecar.handlers.worklogs import (
     INVALID_START,
@@ -19,7 +20,6 @@ from sidecar.handlers.worklogs import (
     tracker_timestamp,
     worklog_body,
 )
-from sidecar.tracker.errors import InvalidInput
 from sidecar.tracker.models import WorklogWire
 
 PLUS_7 = timezone(timedelta(hours=7))

@@ -7,10 +7,10 @@ import pytest
 
 from sidecar.api.checklists import ChecklistItemCreatePayload, ChecklistItemUpdatePayload
 from sidecar.api.issues import CreateIssueParams, UpdateIssueExtendedParams
+from sidecar.errors import InvalidInput
 from sidecar.handlers.checklists import item_body
 from sidecar.handlers.issues import create_body, extended_patch
 from sidecar.handlers.writes import present
-from sidecar.tracker.errors import InvalidInput
 
 
 def test_present_drops_only_none() -> None:

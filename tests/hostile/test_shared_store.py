@@ -6,9 +6,9 @@ one runs everywhere. Refresh tokens work once, as Yandex OAuth's do.
 
 from __future__ import annotations
 
+from sidecar.errors import NotAuthenticated
 from sidecar.secrets import MemoryStore, StoredSession
 from sidecar.session import SessionManager
-from sidecar.tracker.errors import NotAuthenticated
 
 
 class OneTimeRefresh:

@@ -18,7 +18,7 @@ import trustme
 from aiohttp import web
 from multidict import CIMultiDict
 
-from sidecar.tracker import errors
+from sidecar.errors import NotAuthenticated
 from sidecar.tracker.auth import Credentials
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
@@ -125,7 +125,7 @@ class FakeCredentials:
 
     async def current(self) -> Credentials:
         if self.creds is None:
-            raise errors.NotAuthenticated()
+            raise NotAuthenticated()
         return self.creds
 
     async def refreshed(self, stale: Credentials) -> Credentials | None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from sidecar.errors import InvalidInput, LocalIOError, NotAuthenticated
 from sidecar.tracker import errors
 from sidecar.tracker.auth import Credentials
 from sidecar.tracker.client import TrackerClient
@@ -63,7 +64,7 @@ async def test_params_and_quoted_paths_reach_the_server(
 
 async def test_no_session_fails_before_sending(server: MiniServer, make_client: MakeClient) -> None:
     client = make_client(credentials=FakeCredentials(None))
-    with pytest.raises(errors.NotAuthenticated):
+    with pytest.raises(NotAuthenticated):
         await client.request("GET", "/v3/myself")
     assert server.requests == []
 
@@ -296,7 +297,7 @@ async def test_malformed_json_is_a_decode_error(server: MiniServer, client: Trac
 
 
 async def test_http_absolute_url_is_refused(client: TrackerClient) -> None:
-    with pytest.raises(errors.InvalidInput, match="HTTPS only"):
+    with pytest.raises(InvalidInput, match="HTTPS only"):
         await client.request("GET", "http://example.com/x", binary=True)
 
 
@@ -421,7 +422,7 @@ async def test_upload_is_reopened_on_a_503_retry(
 
 
 async def test_upload_of_a_missing_file_is_local_io(client: TrackerClient, tmp_path: Path) -> None:
-    with pytest.raises(errors.LocalIOError):
+    with pytest.raises(LocalIOError):
         await client.upload(
             "/v3/attachments/", str(tmp_path / "nope"), filename="n", content_type="text/plain"
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from sidecar.errors import NotAuthenticated
 from sidecar.tracker import errors
 from sidecar.tracker.auth import Credentials
 from sidecar.tracker.client import TrackerClient
@@ -96,6 +97,6 @@ async def test_no_session_fails_before_anything_is_sent_with_a_cooldown(
     server: MiniServer, make_client: MakeClient
 ) -> None:
     client = make_client(cooldown_s=GAP, credentials=FakeCredentials(None))
-    with pytest.raises(errors.NotAuthenticated):
+    with pytest.raises(NotAuthenticated):
         await client.request("GET", "/v3/myself")
     assert server.requests == []

@@ -79,7 +79,7 @@ def test_tracker_error_body_is_parsed() -> None:
     assert exc.errors == {"summary": "cannot be empty"}
     assert exc.error_messages == ["Nope"]
     assert exc.tracker_code == "X1"
-    assert exc.data()["trackerCode"] == "X1"
+    assert exc.data().tracker_code == "X1"
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_odd_error_bodies_are_tolerated(body: bytes) -> None:
 def test_retry_after_lands_on_the_exception() -> None:
     exc = status_error(429, headers(Retry_After="7"), b"", auth_form=True, request_id=None)
     assert exc.retry_after_s == 7.0
-    assert exc.data()["retryAfterMs"] == 7000
+    assert exc.data().retry_after_ms == 7000
     assert exc.retryable
 
 

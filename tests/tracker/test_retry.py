@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sidecar.errors import NotAuthenticated
 from sidecar.tracker import errors
 from sidecar.tracker.retry import RetryPolicy, retry_delay, run_with_retries, should_retry
 
@@ -30,7 +31,7 @@ NEVER = [
     status(500),
     status(501),
     errors.DecodeError("bad body", status=200),
-    errors.NotAuthenticated(),
+    NotAuthenticated(),
     ValueError("bug"),
 ]
 
@@ -133,8 +134,8 @@ async def test_loop_does_not_retry_post_on_502() -> None:
 
 
 async def test_loop_passes_non_tracker_errors_straight_through() -> None:
-    script = Script(errors.NotAuthenticated())
-    with pytest.raises(errors.NotAuthenticated):
+    script = Script(NotAuthenticated())
+    with pytest.raises(NotAuthenticated):
         await run_with_retries(script, idempotent=True, policy=QUICK)
     assert script.attempts == [1]
 

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from aiohttp.client_reqrep import ConnectionKey
 
+from sidecar.errors import LocalIOError
 from sidecar.tracker import errors
 from sidecar.tracker.transport import make_ssl_context, map_aiohttp_errors
 
@@ -75,5 +76,5 @@ def test_ssl_context_verifies_and_loads_extra_ca(ca_file: str) -> None:
 
 
 def test_unreadable_ca_file_is_a_local_io_error(tmp_path: Path) -> None:
-    with pytest.raises(errors.LocalIOError, match="cannot load CA file"):
+    with pytest.raises(LocalIOError, match="cannot load CA file"):
         make_ssl_context(str(tmp_path / "missing.pem"))
