@@ -1,4 +1,4 @@
-"""Composition root: builds every service from the settings, serves stdio, shuts down cleanly.
+"""Composition root: builds every service from the settings, serves a transport, shuts down.
 
 Owns: construction order, the `ready` notification, the demo wiring and the teardown order
 (timer, HTTP session, demo server). Knows everything; nothing imports it but the CLI.
@@ -27,6 +27,7 @@ from sidecar.handlers.deps import Caches, Deps
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.router import Router
 from sidecar.rpc.stdio import StdioTransport
+from sidecar.rpc.transport import Transport
 from sidecar.secrets import MemoryStore, SessionStore, StoredSession
 from sidecar.session import SessionManager
 from sidecar.settings import Settings
@@ -124,10 +125,14 @@ class App:
         router.freeze()
         return router
 
-    async def serve(self) -> int:
+    async def serve(self, transport: Transport | None = None) -> int:
+        """Serve `transport` (the process's stdin/stdout by default) until it ends; the exit code.
+
+        Tests hand in a `MemoryTransport` to run the whole app in process.
+        """
         self.endpoint = Endpoint(
             self.router(),
-            StdioTransport(),
+            transport or StdioTransport(),
             translate_error=translate,
             logger=log,
             drain_timeout_s=DRAIN_TIMEOUT_S,

@@ -66,7 +66,7 @@ async def get_attachments(deps: Deps, params: IssueKeyParams, call: Call) -> lis
 
 async def download_attachment(deps: Deps, params: DownloadAttachmentParams, call: Call) -> None:
     """Stream an attachment into a file; a bare name goes to the user's Downloads folder."""
-    destination = await asyncio.to_thread(_destination, deps, params.dest_path)
+    destination = await asyncio.to_thread(_destination, params.dest_path)
     url = content_url(await _find(deps, params.issue_key, params.attachment_id))
     target = AtomicFile(destination)
     try:
@@ -140,11 +140,9 @@ def content_url(wire: AttachmentWire) -> str:
     return url
 
 
-def _destination(deps: Deps, dest_path: str) -> Path:
+def _destination(dest_path: str) -> Path:
     """Where the file goes, checked before any byte is fetched (blocking: file system)."""
-    found = deps.downloads_dir() if deps.downloads_dir is not None else downloads_dir()
-    downloads = Path(found) if found is not None else None
-    destination = resolve_destination(dest_path, downloads, Path.cwd())
+    destination = resolve_destination(dest_path, downloads_dir(), Path.cwd())
     check_destination(destination)
     return destination
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sidecar.api.issues import IssuePagePayload, SimpleEntity
+from sidecar.api.issues import IssuePagePayload
 from sidecar.cache import TTLCache
 from sidecar.config import ConfigStore
 from sidecar.handlers.convert import display_keys
@@ -59,7 +59,6 @@ class Deps:
     client_id: str | None = None
     client_secret: str | None = None
     accept_language: str | None = None
-    downloads_dir: Callable[[], Any] | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -68,6 +67,3 @@ class Deps:
 
     def workday_hours(self) -> int:
         return self.config.load().workday_hours
-
-
-CatalogEntry = SimpleEntity

@@ -5,7 +5,8 @@ Owns request-id bookkeeping (the in-flight map), per-request task isolation, can
 place where an exception becomes a wire error. The read loop never awaits a handler: any await
 there would block every later request behind a slow one.
 
-Must not know any domain method (the router supplies them) or how bytes move (the transport).
+Must not know any domain method (the router supplies them) or how bytes move and are framed
+(the transport: the endpoint writes whole encoded messages).
 Rules it keeps: notifications are never answered, even on error; a cancelled request is
 answered with -32800; at exit unfinished requests are answered with -32802 rather than left
 hanging; where an answer is uncertain, send none rather than two.
@@ -34,7 +35,7 @@ from sidecar.rpc.errors import (
     ErrorTranslator,
     RpcError,
 )
-from sidecar.rpc.framing import Frame, Oversized, encode_frame
+from sidecar.rpc.framing import Frame, Oversized
 from sidecar.rpc.messages import (
     UNREADABLE,
     ErrorObject,
@@ -120,16 +121,16 @@ class Endpoint:
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification to the peer (`ready`, `timer-tick`, `$/progress`, ...)."""
-        frame = encode_frame(Notification(method=method, params=params))
+        message = self._encoder.encode(Notification(method=method, params=params))
         if self._held is not None:
-            self._held.append(frame)
+            self._held.append(message)
         else:
-            self._transport.write(frame)
+            self._transport.write(message)
 
     def _release_held(self) -> None:
         held, self._held = self._held or [], None
-        for frame in held:
-            self._transport.write(frame)
+        for message in held:
+            self._transport.write(message)
 
     async def serve(self) -> int:
         """Serve until told to stop, drain in-flight work, flush; returns the exit code."""
@@ -356,10 +357,10 @@ class Endpoint:
     # -- outbound --------------------------------------------------------------------------
 
     def _send(self, response: Response) -> None:
-        self._transport.write(encode_frame(response))
+        self._transport.write(self._encoder.encode(response))
 
     def _send_many(self, responses: list[Response]) -> None:
-        self._transport.write(encode_frame(responses))
+        self._transport.write(self._encoder.encode(responses))
 
 
 def _error(id: RequestId | None, code: int, message: str, data: Any = UNSET) -> Response:

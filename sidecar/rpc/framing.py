@@ -1,15 +1,15 @@
 """NDJSON framing: one JSON value per line, in bytes.
 
 Owns splitting a byte stream into lines (with a size cap that never buffers an oversize line
-whole) and turning an encoded value into a frame. Must not know JSON-RPC: it never looks inside
-a line, so invalid UTF-8 passes through untouched for the layer above to reject.
+whole) and the newline that ends each message written (`frame_message`): the endpoint hands a
+transport whole encoded messages, and a transport that speaks NDJSON frames them here. Must not
+know JSON-RPC: it never looks inside a line, so invalid UTF-8 passes through untouched for the
+layer above to reject.
 """
 
 import enum
 from collections.abc import Callable, Iterator
-from typing import Any, Final
-
-import msgspec
+from typing import Final
 
 DEFAULT_MAX_LINE: Final = 64 * 1024 * 1024
 READ_CHUNK: Final = 64 * 1024
@@ -80,12 +80,10 @@ def iter_frames(read: Callable[[int], bytes], max_line: int = DEFAULT_MAX_LINE) 
     yield from splitter.finish()
 
 
-_encoder = msgspec.json.Encoder()
+def frame_message(message: bytes) -> bytes:
+    """One line: the encoded message plus the newline.
 
-
-def encode_frame(value: Any) -> bytes:
-    """Compact JSON plus the newline; msgspec escapes control characters, so no inner newline."""
-    buffer = bytearray()
-    _encoder.encode_into(value, buffer)
-    buffer += b"\n"
-    return bytes(buffer)
+    The message is compact JSON from msgspec, which escapes control characters, so it holds no
+    newline of its own.
+    """
+    return message + b"\n"

@@ -25,10 +25,14 @@ import sys
 import threading
 from collections.abc import Callable
 
-from sidecar.rpc.framing import DEFAULT_MAX_LINE, READ_CHUNK, Frame, LineSplitter, iter_frames
-from sidecar.rpc.transport import MemoryTransport, Transport
-
-__all__ = ["MemoryTransport", "StdioTransport", "Transport"]
+from sidecar.rpc.framing import (
+    DEFAULT_MAX_LINE,
+    READ_CHUNK,
+    Frame,
+    LineSplitter,
+    frame_message,
+    iter_frames,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -74,9 +78,9 @@ class StdioTransport:
         self._eof = frame is None
         return frame
 
-    def write(self, frame: bytes) -> None:
+    def write(self, message: bytes) -> None:
         if not self.closed.is_set():
-            self._writer.write(frame)
+            self._writer.write(frame_message(message))
 
     async def close(self) -> None:
         """Flush queued frames (bounded wait). Restores nothing: the process is exiting."""

@@ -1,13 +1,15 @@
 """The transport seam between the endpoint and the bytes, plus an in-memory twin for tests.
 
-Owns the `Transport` protocol: read whole frames, write whole frames, close, and a `closed`
-event for "the peer is gone". Must not know JSON-RPC.
+Owns the `Transport` protocol: read whole frames, write whole messages (the transport frames
+them: NDJSON adds the newline), close, and a `closed` event for "the peer is gone". The app
+serves whatever transport it is given (`App.serve(transport)`, stdio by default).
+Must not know JSON-RPC.
 """
 
 import asyncio
 from typing import Protocol
 
-from sidecar.rpc.framing import Frame
+from sidecar.rpc.framing import Frame, frame_message
 
 
 class Transport(Protocol):
@@ -20,8 +22,8 @@ class Transport(Protocol):
         """The next frame or OVERSIZED marker; None at end of input."""
         ...
 
-    def write(self, frame: bytes) -> None:
-        """Queue one encoded frame (newline included); never blocks the event loop."""
+    def write(self, message: bytes) -> None:
+        """Queue one encoded message (the transport adds its framing); never blocks the loop."""
         ...
 
     async def close(self) -> None:
@@ -30,7 +32,7 @@ class Transport(Protocol):
 
 
 class MemoryTransport:
-    """In-memory transport: tests feed frames in and read frames out."""
+    """The NDJSON wire in memory: tests feed lines in and read newline-terminated lines out."""
 
     def __init__(self) -> None:
         self.closed = asyncio.Event()
@@ -53,7 +55,8 @@ class MemoryTransport:
             self._inbox.put_nowait(None)  # EOF stays EOF for later reads
         return frame
 
-    def write(self, frame: bytes) -> None:
+    def write(self, message: bytes) -> None:
+        frame = frame_message(message)
         self.frames.append(frame)
         self._outbox.put_nowait(frame)
 

@@ -1,16 +1,17 @@
-"""The real app served by the real endpoint over a MemoryTransport, on a loop of its own.
+"""The real app served in process over a MemoryTransport, on a loop of its own.
 
-`LiveEndpoint` builds `sidecar.app.App` (every handler, the real Router, the real error
-translator and Tracker client) pointed at the fake Tracker, and serves it with `Endpoint` over
-`MemoryTransport` in a background thread, so synchronous hypothesis tests can drive thousands
-of examples through one long-lived server, as a desktop shell drives one process. Only the
-stdio file descriptors are left out; the spawned-process tests cover those.
+`LiveEndpoint` builds `sidecar.app.App` pointed at the fake Tracker and runs
+`app.serve(MemoryTransport())` in a background thread: the app wires everything itself (every
+handler, the Router, the error translator, the Tracker client, the shutdown), exactly as it does
+for stdio, so synchronous hypothesis tests can drive thousands of examples through one
+long-lived server, as a desktop shell drives one process. Only the stdio file descriptors are
+left out; the spawned-process tests cover those. Downloads land in the sandbox because the
+`live` fixture points `HOME` and the XDG user dirs there, as a desktop session would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import Coroutine
@@ -20,11 +21,10 @@ from typing import Any, TypeVar
 import msgspec
 
 from sidecar.app import App
-from sidecar.rpc import Endpoint, MemoryTransport
+from sidecar.rpc import MemoryTransport
 from sidecar.rpc.framing import Frame
 from sidecar.secrets import MemoryStore, StoredSession
 from sidecar.settings import Settings
-from sidecar.wire_errors import translate
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, TOKEN, FakeTrackerServer
 from tests.hostile.wire_model import Answers, observe
 
@@ -61,16 +61,10 @@ class LiveEndpoint:
             request_timeout_s=10.0,
         )
         self.app = App(settings, MemoryStore(SIGNED_IN), ENV)
-        self.app.deps.downloads_dir = lambda: self.sandbox / "Downloads"
         self.transport = MemoryTransport()
-        self.endpoint = Endpoint(
-            self.app.router(),
-            self.transport,
-            translate_error=translate,
-            logger=logging.getLogger("hostile.endpoint"),
-        )
-        self.app.endpoint = self.endpoint
-        self._serving = asyncio.create_task(self.endpoint.serve())
+        self._serving = asyncio.create_task(self.app.serve(self.transport))
+        ready = self._record(await asyncio.wait_for(self.transport.next_frame(), 10))
+        assert self.messages[-1]["method"] == "ready", ready  # as a shell waits for it
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
@@ -123,10 +117,7 @@ class LiveEndpoint:
 
         async def finish() -> int:
             self.transport.feed_eof()
-            code = await asyncio.wait_for(self._serving, 10)
-            self.app.timer.close()
-            await self.app.tracker.close()
-            return code
+            return await asyncio.wait_for(self._serving, 10)
 
         try:
             return self._run(finish())

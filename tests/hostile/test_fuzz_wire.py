@@ -93,8 +93,15 @@ def stops_serving(frame: bytes | Oversized) -> bool:
 
 
 @pytest.fixture
-def live(fake_tracker: FakeTrackerServer, tmp_path: Path) -> Iterator[LiveEndpoint]:
+def live(
+    fake_tracker: FakeTrackerServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LiveEndpoint]:
     (tmp_path / "existing.txt").write_text("kept\n")
+    # A bare destination name goes to the user's Downloads folder: this sandbox's, here.
+    (tmp_path / ".config").mkdir()
+    (tmp_path / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
     endpoint = LiveEndpoint(fake_tracker, tmp_path)
     yield endpoint
     assert endpoint.alive()

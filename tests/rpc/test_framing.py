@@ -2,7 +2,9 @@
 
 import io
 
-from sidecar.rpc.framing import OVERSIZED, LineSplitter, encode_frame, iter_frames
+import msgspec
+
+from sidecar.rpc.framing import OVERSIZED, LineSplitter, frame_message, iter_frames
 
 
 def frames_of(data: bytes, max_line: int = 1024, chunk: int | None = None) -> list[object]:
@@ -56,5 +58,6 @@ def test_empty_stream_has_no_frames() -> None:
     assert frames_of(b"") == []
 
 
-def test_encode_frame_is_compact_json_plus_newline() -> None:
-    assert encode_frame({"a": [1, "x\ny"], "b": None}) == b'{"a":[1,"x\\ny"],"b":null}\n'
+def test_a_framed_message_is_compact_json_plus_newline() -> None:
+    message = msgspec.json.encode({"a": [1, "x\ny"], "b": None})
+    assert frame_message(message) == b'{"a":[1,"x\\ny"],"b":null}\n'
