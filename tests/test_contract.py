@@ -22,10 +22,11 @@ import pytest
 from sidecar.api.issues import IssueKeyParams
 from sidecar.contract import GENERATED_DIRS, TS_DIR, openrpc_document, outputs
 from sidecar.contract.__main__ import REPO, drift, write
-from sidecar.contract.catalog import PROTOCOL_METHODS, InvalidParamsData, error_kinds
+from sidecar.contract.catalog import PROTOCOL_METHODS, error_kinds
 from sidecar.errors import ErrorData, NotAuthenticated, SidecarError
 from sidecar.handlers import COMMANDS
 from sidecar.rpc.errors import RpcError
+from sidecar.rpc.protocol import InvalidParamsData
 from sidecar.rpc.router import Router
 from sidecar.tracker.errors import NotFound, RateLimited
 from sidecar.wire_errors import KIND_CODES, translate

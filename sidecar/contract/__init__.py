@@ -2,8 +2,9 @@
 
 Owns: which files the generator writes (`outputs`), and the OpenRPC document the running
 sidecar answers `rpc.discover` with (`openrpc_document`). The types themselves live in
-`sidecar/api` and the method table in `sidecar/handlers`; this package only reads them.
-Must not know: the wire or the endpoint (the app registers `rpc.discover`).
+`sidecar/api`, the method table in `sidecar/handlers` and the protocol's own names and shapes in
+`sidecar/rpc/protocol.py`; this package only reads them. Must not know: the wire or the endpoint
+(the app registers `rpc.discover` and imports this package on its first call).
 
     python -m sidecar.contract            regenerate protocol/schema/, frontend-contract/ and
                                           docs/methods.md
@@ -24,7 +25,6 @@ TS_DIR = "frontend-contract/src/generated"
 GENERATED_DIRS = (SCHEMA_DIR, TS_DIR)
 METHODS_DOC = "docs/methods.md"
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "protocol" / "transcripts"
-DISCOVER = "rpc.discover"
 
 
 def _json(value: Any) -> str:
@@ -35,11 +35,6 @@ def _json(value: Any) -> str:
 def openrpc_document() -> dict[str, Any]:
     """The service description; built on first use, identical to `openrpc.json`."""
     return openrpc.document(catalog.build(openrpc.OPENRPC_REF))
-
-
-async def discover(params: object, ctx: object) -> dict[str, Any]:
-    """The `rpc.discover` handler: this service's OpenRPC document."""
-    return openrpc_document()
 
 
 def outputs() -> dict[str, str]:

@@ -1,10 +1,11 @@
 """The whole wire contract as data: methods, notifications, error kinds and their schemas.
 
 Owns: reading the method table (`handlers.COMMANDS` and each handler's annotations), the
-protocol methods the endpoint and app answer themselves (`shutdown`, `rpc.discover`), the
-notification list, the error `data` shapes, and turning all their types into JSON Schema
-components with msgspec. Everything generated (`protocol/schema/`, the TypeScript types) is
-rendered from one `Catalog`, so nothing can list a method another output lacks.
+summaries of the protocol methods and notifications whose names and shapes `rpc/protocol.py`
+declares (`shutdown`, `rpc.discover`, `$/cancelRequest`, …) and of the app's notifications, the
+error `data` shapes (`ErrorData` from `sidecar/errors.py`), and turning all their types into
+JSON Schema components with msgspec. Everything generated (`protocol/schema/`, the TypeScript
+types) is rendered from one `Catalog`, so nothing can list a method another output lacks.
 Must not know: file layout or output formats.
 """
 
@@ -21,7 +22,7 @@ from sidecar.api.local import TimerState, TimerStopped
 from sidecar.api.system import Progress, Ready
 from sidecar.errors import RETRYABLE_KINDS, ErrorData, ErrorKind
 from sidecar.handlers import COMMANDS, describe
-from sidecar.rpc import errors as rpc_errors
+from sidecar.rpc import protocol
 from sidecar.wire_errors import KIND_CODES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -32,19 +33,6 @@ class IncidentData(msgspec.Struct, kw_only=True, rename="camel"):
 
     kind: ErrorKind
     incident_id: str
-
-
-class InvalidParamsData(msgspec.Struct, kw_only=True):
-    """`error.data` of -32602: the offending top-level argument (if known) and msgspec's detail."""
-
-    field: str | None
-    detail: str
-
-
-class CancelParams(msgspec.Struct, kw_only=True):
-    """Params of the `$/cancelRequest` notification a client sends."""
-
-    id: int | str
 
 
 class OpenRpcDocument(msgspec.Struct):
@@ -75,16 +63,18 @@ class ErrorSpec:
 
 PROTOCOL_METHODS = (
     MethodSpec(
-        "shutdown",
+        protocol.SHUTDOWN,
         NoParams,
         None,
         "Stop accepting requests; answered once in-flight work has finished or been cancelled.",
     ),
-    MethodSpec("rpc.discover", NoParams, OpenRpcDocument, "This service's OpenRPC document."),
+    MethodSpec(protocol.DISCOVER, NoParams, OpenRpcDocument, "This service's OpenRPC document."),
 )
 
 SERVER_NOTIFICATIONS = (
-    NotificationSpec("ready", Ready, "Sent once at start: the package and protocol versions."),
+    NotificationSpec(
+        protocol.READY, Ready, "Sent once at start: the package and protocol versions."
+    ),
     NotificationSpec(
         "timer-tick", TimerState, "On every timer change and every 60 s while the timer runs."
     ),
@@ -92,26 +82,20 @@ SERVER_NOTIFICATIONS = (
         "timer-stopped", TimerStopped, "Reserved for a shell's tray 'Stop timer' action."
     ),
     NotificationSpec(
-        "$/progress", Progress, "Bytes done/total of a running attachment download or upload."
+        protocol.PROGRESS, Progress, "Bytes done/total of a running attachment download or upload."
     ),
 )
 
 CLIENT_NOTIFICATIONS = (
-    NotificationSpec("$/cancelRequest", CancelParams, "Cancel an in-flight request by its id."),
-    NotificationSpec("exit", None, "After `shutdown` was answered: the process exits 0."),
+    NotificationSpec(
+        protocol.CANCEL_REQUEST, protocol.CancelParams, "Cancel an in-flight request by its id."
+    ),
+    NotificationSpec(protocol.EXIT, None, "After `shutdown` was answered: the process exits 0."),
 )
 
-PROTOCOL_ERRORS: tuple[tuple[str, int, str], ...] = (
-    ("parse_error", rpc_errors.PARSE_ERROR, "Parse error: not JSON or not UTF-8"),
-    ("invalid_request", rpc_errors.INVALID_REQUEST, "Invalid Request"),
-    ("method_not_found", rpc_errors.METHOD_NOT_FOUND, "Method not found"),
-    ("invalid_params", rpc_errors.INVALID_PARAMS, "Invalid params: the message names the field"),
-    ("internal_error", rpc_errors.INTERNAL_ERROR, "Internal error: a bug, or kind `internal`"),
-    ("request_cancelled", rpc_errors.REQUEST_CANCELLED, "Request cancelled"),
-    ("server_shutting_down", rpc_errors.SERVER_SHUTTING_DOWN, "Server is shutting down"),
-)
+PROTOCOL_ERRORS = protocol.ERRORS
 
-DATA_TYPES: tuple[type, ...] = (ErrorData, IncidentData, InvalidParamsData)
+DATA_TYPES: tuple[type, ...] = (ErrorData, IncidentData, protocol.InvalidParamsData)
 
 
 @dataclass(frozen=True)

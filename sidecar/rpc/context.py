@@ -7,7 +7,7 @@ channel (for progress and other events). Must not know the transport or the wire
 from collections.abc import Callable
 from typing import Any
 
-PROGRESS_METHOD = "$/progress"
+from sidecar.rpc.protocol import PROGRESS
 
 NotificationSink = Callable[[str, Any], None]
 
@@ -30,7 +30,7 @@ class RequestContext:
     def progress(self, done: int, total: int | None) -> None:
         """Report progress of this request (`$/progress`); a no-op for notifications."""
         if self.id is not None:
-            self._send(PROGRESS_METHOD, {"id": self.id, "done": done, "total": total})
+            self._send(PROGRESS, {"id": self.id, "done": done, "total": total})
 
     def __repr__(self) -> str:
         return f"RequestContext(id={self.id!r}, method={self.method!r})"

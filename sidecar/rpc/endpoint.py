@@ -49,12 +49,9 @@ from sidecar.rpc.messages import (
     is_batch,
     request_id,
 )
+from sidecar.rpc.protocol import CANCEL_REQUEST, EXIT, SHUTDOWN, CancelParams
 from sidecar.rpc.router import Method, Router
 from sidecar.rpc.transport import Transport
-
-CANCEL_REQUEST = "$/cancelRequest"
-SHUTDOWN = "shutdown"
-EXIT = "exit"
 
 # After cancelling leftovers at exit, how long they get to unwind and be answered.
 _CANCEL_GRACE_S = 0.2
@@ -63,10 +60,6 @@ _CANCELLED = RpcError(REQUEST_CANCELLED, "Request cancelled")
 _SHUTTING_DOWN = RpcError(SERVER_SHUTTING_DOWN, "Server is shutting down")
 
 Sink = Callable[[Response], None]
-
-
-class _CancelParams(msgspec.Struct):
-    id: RequestId
 
 
 class _Batch:
@@ -278,7 +271,7 @@ class Endpoint:
 
     def _cancel(self, raw: msgspec.Raw | None) -> None:
         try:
-            target = msgspec.json.decode(raw or b"null", type=_CancelParams).id
+            target = msgspec.json.decode(raw or b"null", type=CancelParams).id
         except UNREADABLE:
             self._log.debug("rpc: ignored malformed %s", CANCEL_REQUEST)
             return
