@@ -2,28 +2,25 @@
 
 Owns: the one pooled aiohttp session (created lazily inside the running loop), URL resolution,
 which headers go where (credentials only to the API origin), manual redirects, the cooldown
-slot and fresh credentials on every attempt, retries, the single 401 → refresh → retry, the
-status → exception mapping, streaming downloads, streamed multipart uploads, and one debug log
-line per request. Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
+turn and fresh credentials on every attempt, retries, the single 401 → refresh → retry, the
+status → exception mapping, streaming downloads, and one debug log line per attempt.
+Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
 
-Layers, each named after what it adds (as httpx does):
-`request`/`stream`/`upload` → `_run` (401 refresh) → `run_with_retries` → `_attempt` (log,
-time limit, read, status check) → `_open` (redirects) → `_send` (cooldown turn, credentials,
-headers, wire).
-
-The cooldown is taken inside aiohttp's request flow (`_Hop.before_send`, via the transport's
-send hooks): the connection is ready and the headers are about to be written, so a TCP+TLS
-handshake never shortens the gap the server sees. aiohttp's own `total` timeout would count
-that wait, so request calls carry their limit in `_Budget`, which stops while they queue.
+Every request goes down one chain, each layer named after what it adds (as httpx's
+`_send_handling_*` are): `request`/`stream`/`upload`/`post_form` → `_send_handling_refresh`
+(one refresh after a 401, around `run_with_retries`) → `_send_attempt` (log line, time budget,
+reading the answer, and the one place aiohttp's exceptions become ours) →
+`_send_handling_redirects` (up to three, by hand) → `_send_handling_cooldown` (the turn; the
+slot and the credentials are taken at the last moment by a `timing.SendHook`) →
+`_send_single_request` (aiohttp). The time budget and the send hook live in `timing.py`, the
+streamed upload body in `uploads.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import io
 import logging
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
@@ -36,14 +33,16 @@ from urllib.parse import urlencode
 import msgspec
 from yarl import URL
 
-from sidecar.errors import InvalidInput, LocalIOError, SidecarError
+from sidecar.errors import InvalidInput, SidecarError
 
 from . import errors
 from .auth import Credentials, CredentialsProvider, auth_headers
 from .config import ClientConfig, check_base_url
-from .cooldown import JITTER_MARGIN_S, Cooldown, Turn
+from .cooldown import JITTER_MARGIN_S, Cooldown
 from .responses import TrackerResponse, status_error
 from .retry import run_with_retries
+from .timing import Budget, SendHook
+from .uploads import ProgressCallback, file_form
 from .urls import api_path, origin_of, redact
 
 if TYPE_CHECKING:
@@ -52,10 +51,11 @@ if TYPE_CHECKING:
 __all__ = ["ProgressCallback", "TrackerClient", "TrackerResponse", "TrackerStream", "api_path"]
 
 T = TypeVar("T")
-ProgressCallback = Callable[[int, "int | None"], None]
 Params = Mapping[str, "str | int"]
 # Builds a fresh request body for one send; files it opens are closed with the ExitStack.
 BodyFactory = Callable[[ExitStack], Any]
+# What an attempt does with the answer it got: read it (and check its status) or keep it open.
+Finish = Callable[["_Call", "aiohttp.ClientResponse", str], Awaitable[T]]
 
 
 @contextmanager
@@ -86,7 +86,7 @@ class _Call:
     method: str
     url: URL
     timeout: aiohttp.ClientTimeout
-    limit_s: float | None = None  # per attempt, cooldown waits excluded (see `_Budget`)
+    limit_s: float | None = None  # per attempt, cooldown waits excluded (see `Budget`)
     body: BodyFactory | None = None
     content_type: str | None = None
     background: bool = False
@@ -108,64 +108,6 @@ class _AttemptLog:
         self.status = resp.status
         self.request_id = resp.headers.get("X-Request-Id") or self.request_id
         return self.request_id
-
-
-class _Budget:
-    """One attempt's time limit; it does not run while the request waits for the cooldown."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self._left = seconds
-        self._limit: asyncio.Timeout | None = None
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Count from now; on expiry the block raises TimeoutError."""
-        if self._left is None:
-            yield
-            return
-        async with asyncio.timeout(None) as limit:
-            self._limit = limit
-            self.resume()
-            yield
-
-    def pause(self) -> None:
-        limit = self._limit
-        if limit is None or limit.expired() or (when := limit.when()) is None:
-            return
-        self._left = when - asyncio.get_running_loop().time()
-        limit.reschedule(None)
-
-    def resume(self) -> None:
-        limit, left = self._limit, self._left
-        if limit is None or left is None or limit.expired() or limit.when() is not None:
-            return
-        limit.reschedule(asyncio.get_running_loop().time() + left)
-
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        self.pause()
-        try:
-            yield
-        finally:
-            self.resume()
-
-
-@dataclass
-class _Hop:
-    """One exchange's cooldown slot, taken from inside aiohttp (`transport.SendHooks`)."""
-
-    turn: Turn
-    budget: _Budget
-    authorize: Callable[[MutableMapping[str, str]], Awaitable[None]]
-
-    async def before_send(self, headers: MutableMapping[str, str]) -> None:
-        with self.budget.paused():
-            await self.turn.ready()
-        await self.authorize(headers)  # fresh credentials, after the wait
-        self.turn.started()
-
-    def body_sent(self) -> None:
-        self.turn.touch()
 
 
 class TrackerStream:
@@ -191,21 +133,6 @@ class TrackerStream:
                 yield chunk
 
 
-class _ProgressReader(io.BufferedReader):
-    """A file whose reads (done by aiohttp in worker threads) report bytes read so far."""
-
-    def __init__(self, raw: io.FileIO, report: Callable[[int], None]) -> None:
-        super().__init__(raw)
-        self._report = report
-        self._done = 0
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        chunk = super().read(size)
-        self._done += len(chunk)
-        self._report(self._done)
-        return chunk
-
-
 class TrackerClient:
     """The Tracker HTTP client; one per process, closed with `close()`."""
 
@@ -228,7 +155,7 @@ class TrackerClient:
     def _request_timeout(self) -> aiohttp.ClientTimeout:
         import aiohttp  # deferred, see map_aiohttp_errors
 
-        # The total limit is `_Call.limit_s`, enforced by `_Budget` (aiohttp's would count
+        # The total limit is `_Call.limit_s`, enforced by `Budget` (aiohttp's would count
         # the cooldown wait).
         return aiohttp.ClientTimeout(total=None, connect=self.config.connect_timeout_s)
 
@@ -273,7 +200,7 @@ class TrackerClient:
             call.body, call.content_type = (lambda _stack: data), JSON_TYPE
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        return await self._run(call, self._attempt, idempotent=idempotent)
+        return await self._send_handling_refresh(call, _read_checked, idempotent)
 
     @asynccontextmanager
     async def stream(
@@ -282,7 +209,7 @@ class TrackerClient:
         """GET a binary body without buffering it; retries happen only before the body starts."""
         call = _Call("GET", self._resolve(url_or_path, None), self._transfer_timeout)
         call.background, call.binary = background, True
-        resp, request_id = await self._run(call, self._attempt_open, idempotent=True)
+        resp, request_id = await self._send_handling_refresh(call, _keep_open, True)
         try:
             yield TrackerStream(resp, request_id)
         finally:
@@ -307,8 +234,8 @@ class TrackerClient:
         """
         url = self._resolve(path, {"filename": filename})
         call = _Call("POST", url, self._transfer_timeout, background=background)
-        call.body = partial(_file_form, file_path, filename, content_type, progress)
-        return await self._run(call, self._attempt, idempotent=False)
+        call.body = partial(file_form, file_path, filename, content_type, progress)
+        return await self._send_handling_refresh(call, _read_checked, False)
 
     async def post_form(self, url: str, fields: Mapping[str, str]) -> TrackerResponse:
         """POST an urlencoded form without credentials or cooldown (Yandex OAuth).
@@ -320,7 +247,7 @@ class TrackerClient:
         call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
         call.limit_s = self.config.request_timeout_s
-        return await self._run(call, self._attempt_any_status, idempotent=False)
+        return await self._send_handling_refresh(call, _read_any_status, False)
 
     async def close(self) -> None:
         """Close the session; the client cannot be used afterwards."""
@@ -331,26 +258,16 @@ class TrackerClient:
 
     # -- layers -------------------------------------------------------------------------------
 
-    async def _run(
-        self,
-        call: _Call,
-        attempt_fn: Callable[[_Call, int], Awaitable[T]],
-        *,
-        idempotent: bool,
-    ) -> T:
+    async def _send_handling_refresh(self, call: _Call, finish: Finish[T], idempotent: bool) -> T:
         """Retries, then at most one credentials refresh after a 401 and one more round."""
-
-        def attempts() -> Awaitable[T]:
-            return run_with_retries(
-                partial(attempt_fn, call), idempotent=idempotent, policy=self.config.retry
-            )
-
+        attempt = partial(self._send_attempt, call, finish)
+        policy = self.config.retry
         try:
-            return await attempts()
+            return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
         except errors.Unauthorized:
             if not await self._refresh(call):
                 raise
-        return await attempts()
+        return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
 
     async def _refresh(self, call: _Call) -> bool:
         stale = call.sent_creds
@@ -361,46 +278,21 @@ class TrackerClient:
             call.swap = (stale, fresh)
         return fresh is not None
 
-    async def _attempt(self, call: _Call, attempt: int) -> TrackerResponse:
-        response = await self._attempt_any_status(call, attempt)
-        if response.status >= 300:
-            raise status_error(
-                response.status,
-                response.headers,
-                response.body,
-                auth_form=not call.binary,
-                request_id=response.request_id,
-            )
-        return response
-
-    async def _attempt_any_status(self, call: _Call, attempt: int) -> TrackerResponse:
-        budget = _Budget(call.limit_s)
+    async def _send_attempt(self, call: _Call, finish: Finish[T], attempt: int) -> T:
+        """One attempt: its log line and time budget; aiohttp's exceptions become ours here."""
         with self._logged(call, attempt) as log, ExitStack() as stack, map_aiohttp_errors():
-            async with budget.running():
-                resp = await self._open(call, stack, budget)
-                body = await resp.read()
-            return TrackerResponse(resp.status, resp.headers, body, log.seen(resp))
+            async with Budget.running(call.limit_s) as budget:
+                resp = await self._send_handling_redirects(call, stack, budget)
+                return await finish(call, resp, log.seen(resp))
 
-    async def _attempt_open(self, call: _Call, attempt: int) -> tuple[aiohttp.ClientResponse, str]:
-        with self._logged(call, attempt) as log, ExitStack() as stack:
-            resp = await self._open(call, stack, _Budget(None))
-            request_id = log.seen(resp)
-            if resp.status < 300:
-                return resp, request_id
-            try:
-                with map_aiohttp_errors():
-                    body = await resp.read()
-            finally:
-                resp.release()
-            raise status_error(
-                resp.status, resp.headers, body, auth_form=False, request_id=request_id
-            )
-
-    async def _open(self, call: _Call, stack: ExitStack, budget: _Budget) -> aiohttp.ClientResponse:
+    async def _send_handling_redirects(
+        self, call: _Call, stack: ExitStack, budget: Budget
+    ) -> aiohttp.ClientResponse:
         """Send, following up to MAX_REDIRECTS redirects by hand."""
         method, url, body = call.method, call.url, call.body
         for hop in range(MAX_REDIRECTS + 1):
-            resp = await self._send(call, method, url, body(stack) if body else None, budget)
+            data = body(stack) if body else None
+            resp = await self._send_handling_cooldown(call, method, url, data, budget)
             target = _redirect_target(resp, url)
             if target is None:
                 return resp
@@ -413,22 +305,21 @@ class TrackerClient:
             url = target
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def _send(
-        self, call: _Call, method: str, url: URL, data: Any, budget: _Budget
+    async def _send_handling_cooldown(
+        self, call: _Call, method: str, url: URL, data: Any, budget: Budget
     ) -> aiohttp.ClientResponse:
-        """One HTTP exchange: cooldown turn, then connection, slot, fresh credentials, wire."""
+        """Queue for the cooldown turn; the hook takes the slot and credentials just in time."""
         session = await self._http()
         headers, authorize = self._headers(call), partial(self._authorize, call, url)
         if not (call.authed and self._cooldown.active):
             await authorize(headers)
-            return await self._exchange(session, call, method, url, data, headers, None)
-        async with self._cooldown.turn(call.background) as turn:
-            with budget.paused():
-                await turn.acquire()
-            hop = _Hop(turn, budget, authorize)  # the slot is taken in `hop.before_send`
-            return await self._exchange(session, call, method, url, data, headers, hop)
+            return await self._send_single_request(session, call, method, url, data, headers)
+        async with self._cooldown.turn(call.background, budget) as turn:
+            await turn.acquire()
+            hook = SendHook(turn, authorize)  # the slot is taken in `hook.before_send`
+            return await self._send_single_request(session, call, method, url, data, headers, hook)
 
-    async def _exchange(
+    async def _send_single_request(
         self,
         session: aiohttp.ClientSession,
         call: _Call,
@@ -436,18 +327,18 @@ class TrackerClient:
         url: URL,
         data: Any,
         headers: dict[str, str],
-        hop: _Hop | None,
+        hook: SendHook | None = None,
     ) -> aiohttp.ClientResponse:
-        with map_aiohttp_errors():
-            return await session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                timeout=call.timeout,
-                allow_redirects=False,
-                trace_request_ctx=hop,
-            )
+        """One HTTP exchange on the wire; aiohttp's errors are left to `_send_attempt`."""
+        return await session.request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            timeout=call.timeout,
+            allow_redirects=False,
+            trace_request_ctx=hook,
+        )
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -528,6 +419,9 @@ class TrackerClient:
     def _logged(self, call: _Call, attempt: int) -> Iterator[_AttemptLog]:
         """One debug line per attempt: never a token, header, body or query value."""
         log = _AttemptLog(call.request_id)
+        if not self._log.isEnabledFor(logging.DEBUG):  # the line would be built for nothing
+            yield log
+            return
         started = time.perf_counter()
         outcome = "cancelled"
         try:
@@ -556,36 +450,36 @@ def _redirect_target(resp: aiohttp.ClientResponse, url: URL) -> URL | None:
     return url.join(URL(location))
 
 
-def _file_form(
-    file_path: str,
-    filename: str,
-    content_type: str,
-    progress: ProgressCallback | None,
-    stack: ExitStack,
-) -> aiohttp.FormData:
-    """A multipart body whose `file` part streams from a freshly opened file."""
-    import aiohttp  # deferred, see map_aiohttp_errors
+async def _read_checked(
+    call: _Call, resp: aiohttp.ClientResponse, request_id: str
+) -> TrackerResponse:
+    """The whole body of a 2xx answer; any other status raises its error."""
+    response = await _read_any_status(call, resp, request_id)
+    if response.status >= 300:
+        raise status_error(
+            response.status,
+            response.headers,
+            response.body,
+            auth_form=not call.binary,
+            request_id=request_id,
+        )
+    return response
 
+
+async def _read_any_status(
+    call: _Call, resp: aiohttp.ClientResponse, request_id: str
+) -> TrackerResponse:
+    return TrackerResponse(resp.status, resp.headers, await resp.read(), request_id)
+
+
+async def _keep_open(
+    call: _Call, resp: aiohttp.ClientResponse, request_id: str
+) -> tuple[aiohttp.ClientResponse, str]:
+    """A 2xx answer stays open for streaming; any other status is read and raised."""
+    if resp.status < 300:
+        return resp, request_id
     try:
-        raw = io.FileIO(file_path, "rb")
-    except OSError as exc:
-        raise LocalIOError(f"io error: {exc.strerror}: {file_path}") from exc
-    total = os.fstat(raw.fileno()).st_size
-    report = _threadsafe_reporter(progress, total)
-    reader = stack.enter_context(_ProgressReader(raw, report))
-    # Raw UTF-8 in Content-Disposition, as browsers send it; only quotes and breaks escaped.
-    safe_name = filename.replace('"', "%22").replace("\r", " ").replace("\n", " ")
-    form = aiohttp.FormData(quote_fields=False)
-    form.add_field("file", reader, filename=safe_name, content_type=content_type)
-    return form
-
-
-def _threadsafe_reporter(progress: ProgressCallback | None, total: int) -> Callable[[int], None]:
-    if progress is None:
-        return lambda _done: None
-    loop = asyncio.get_running_loop()
-
-    def report(done: int) -> None:
-        loop.call_soon_threadsafe(progress, done, total)
-
-    return report
+        body = await resp.read()
+    finally:
+        resp.release()
+    raise status_error(resp.status, resp.headers, body, auth_form=False, request_id=request_id)

@@ -7,7 +7,9 @@ connection is ready and its bytes are about to be written it calls `ready()`, wh
 passes the turn on. Taking the slot that late, rather than before the connection exists, keeps
 the gap at the server: a TCP+TLS handshake can no longer eat into it. While it waits, a holder
 yields the turn to a waiter of a better class, so an interactive request never waits behind a
-background one for a whole extra gap. Must not know: HTTP or what the slot is used for.
+background one for a whole extra gap. A turn may carry a `Pausable` (the request's time budget):
+it is paused exactly while the turn waits, so queueing never eats into a request's time limit.
+Must not know: HTTP or what the slot is used for.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from typing import Protocol
 
 # Loopback to a busy local server already delays single requests by up to ~6 ms more than
 # their neighbours (measured with the benchmark on a loaded 2-core machine); a server that
@@ -24,18 +27,31 @@ from contextlib import asynccontextmanager
 JITTER_MARGIN_S = 0.01
 
 
+class Pausable(Protocol):
+    """A timer that must not run while its request waits in the queue."""
+
+    def paused(self) -> AbstractContextManager[None]: ...
+
+
 class Turn:
     """One request's place in the cooldown queue."""
 
-    def __init__(self, cooldown: Cooldown, rank: int, order: int) -> None:
+    def __init__(
+        self, cooldown: Cooldown, rank: int, order: int, pausable: Pausable | None = None
+    ) -> None:
         self._cooldown = cooldown
         self.key = (rank, order)
+        self.pausable = pausable
         self.granted: asyncio.Future[None] | None = None
         self.poke: asyncio.Future[None] | None = None
         self.touched = False
 
     def __lt__(self, other: Turn) -> bool:
         return self.key < other.key
+
+    def waiting(self) -> AbstractContextManager[None]:
+        """Around a wait: the request's timer (if any) stands still meanwhile."""
+        return self.pausable.paused() if self.pausable is not None else nullcontext()
 
     @property
     def queued(self) -> bool:
@@ -82,9 +98,14 @@ class Cooldown:
         return self.gap_s > 0
 
     @asynccontextmanager
-    async def turn(self, background: bool = False) -> AsyncIterator[Turn]:
-        """One request's place; `await turn.acquire()` queues. Leaving gives up what it holds."""
-        turn = Turn(self, int(background), next(self._order))
+    async def turn(
+        self, background: bool = False, pausable: Pausable | None = None
+    ) -> AsyncIterator[Turn]:
+        """One request's place; `await turn.acquire()` queues. Leaving gives up what it holds.
+
+        `pausable` is paused while the turn waits (for its place or for the gap).
+        """
+        turn = Turn(self, int(background), next(self._order), pausable)
         try:
             yield turn
         finally:
@@ -104,9 +125,12 @@ class Cooldown:
     async def _wait_turn(self, turn: Turn) -> None:
         self._enqueue(turn)
         assert turn.granted is not None
+        if turn.granted.done():
+            return
         # A cancelled wait cancels the future (`_hand_over` skips it); one granted just before
         # is passed on when the `turn()` block is left.
-        await turn.granted
+        with turn.waiting():
+            await turn.granted
 
     def _enqueue(self, turn: Turn) -> None:
         turn.granted = asyncio.get_running_loop().create_future()
@@ -152,7 +176,8 @@ class Cooldown:
                 return
             turn.poke = loop.create_future()
             try:
-                await asyncio.wait([turn.poke], timeout=delay)
+                with turn.waiting():
+                    await asyncio.wait([turn.poke], timeout=delay)
             finally:
                 turn.poke = None
 

@@ -1,0 +1,77 @@
+"""When a request may go on the wire and how long it may take: the time budget and the send hook.
+
+Owns: `Budget`, one attempt's time limit, which stands still while the request waits for its
+cooldown turn or gap (aiohttp's own `total` timeout would count that wait; the cooldown pauses
+the budget its turn carries), and `SendHook`, which the client passes into aiohttp's request
+flow (`transport.SendHooks`) to take the cooldown slot at the last moment: the connection is
+ready and the headers are about to be written, so a TCP+TLS handshake never shortens the gap the
+server sees, and the credentials are read after the wait. Must not know: HTTP, URLs or retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from .cooldown import Turn
+
+
+class Budget:
+    """One attempt's time limit; it does not run while the request waits for the cooldown."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self._left = seconds
+        self._limit: asyncio.Timeout | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, seconds: float | None) -> AsyncIterator[Budget]:
+        """A budget of `seconds` (None: unlimited) counting from now; on expiry the block
+        raises TimeoutError."""
+        budget = cls(seconds)
+        if seconds is None:
+            yield budget
+            return
+        async with asyncio.timeout(None) as limit:
+            budget._limit = limit
+            budget.resume()
+            yield budget
+
+    def pause(self) -> None:
+        limit = self._limit
+        if limit is None or limit.expired() or (when := limit.when()) is None:
+            return
+        self._left = when - asyncio.get_running_loop().time()
+        limit.reschedule(None)
+
+    def resume(self) -> None:
+        limit, left = self._limit, self._left
+        if limit is None or left is None or limit.expired() or limit.when() is not None:
+            return
+        limit.reschedule(asyncio.get_running_loop().time() + left)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self.pause()
+        try:
+            yield
+        finally:
+            self.resume()
+
+
+@dataclass
+class SendHook:
+    """One exchange's cooldown slot, taken from inside aiohttp (`transport.SendHooks`)."""
+
+    turn: Turn
+    authorize: Callable[[MutableMapping[str, str]], Awaitable[None]]
+
+    async def before_send(self, headers: MutableMapping[str, str]) -> None:
+        await self.turn.ready()  # the turn pauses the request's budget while it waits
+        await self.authorize(headers)  # fresh credentials, after the wait
+        self.turn.started()
+
+    def body_sent(self) -> None:
+        self.turn.touch()
