@@ -10,7 +10,6 @@ import importlib
 import logging
 import os
 import threading
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -19,23 +18,20 @@ from sidecar.api.base import NoParams
 from sidecar.api.system import Ready
 from sidecar.cache import TTLCache
 from sidecar.config import ConfigStore
-from sidecar.errors import NotAuthenticated
 from sidecar.handlers import bind
-from sidecar.handlers.auth import refreshed_session
+from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router
 from sidecar.rpc.stdio import StdioTransport
 from sidecar.rpc.transport import Transport
-from sidecar.secrets import MemoryStore, SessionStore, StoredSession
+from sidecar.secrets import MemoryStore, SessionStore
 from sidecar.session import SessionManager
 from sidecar.settings import Settings
 from sidecar.timer import Timer
-from sidecar.tracker import oauth
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
-from sidecar.tracker.errors import HTTPStatusError
 from sidecar.tracker.retry import RetryPolicy
 from sidecar.wire_errors import translate
 
@@ -73,7 +69,7 @@ class App:
     def __init__(self, settings: Settings, store: SessionStore, env: dict[str, str]) -> None:
         self.settings = settings
         self.endpoint: Endpoint | None = None
-        self.session = SessionManager(store, refresher=self._refresh)
+        self.session = SessionManager(store)
         self.tracker = TrackerClient(client_config(settings), self.session, logger=log)
         self.timer = Timer(self.notify)
         self.deps = Deps(
@@ -87,29 +83,14 @@ class App:
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
             accept_language=settings.accept_language,
         )
+        # The session refreshes through the client, which asks the session for credentials.
+        self.session.refresher = make_refresher(
+            self.tracker, self.deps.client_id, self.deps.client_secret
+        )
 
     def notify(self, method: str, params: Any) -> None:
         if self.endpoint is not None:
             self.endpoint.notify(method, params)
-
-    async def _refresh(self, session: StoredSession) -> StoredSession | None:
-        """OAuth refresh-token grant; None without client credentials (nothing to refresh with).
-
-        `invalid_grant` means the refresh token is expired or revoked: NotAuthenticated ends the
-        session. Anything else (network, 5xx, `invalid_client`) propagates as it is.
-        """
-        client_id, secret = self.deps.client_id, self.deps.client_secret
-        if not (client_id and secret and session.refresh_token):
-            return None
-        try:
-            grant = await oauth.refresh_token(
-                self.tracker, session.refresh_token, client_id, secret
-            )
-        except HTTPStatusError as exc:
-            if exc.tracker_code == "invalid_grant":
-                raise NotAuthenticated() from exc
-            raise
-        return refreshed_session(session, grant, time.time())
 
     def router(self) -> Router:
         router = Router()

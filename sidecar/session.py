@@ -4,7 +4,8 @@ Owns: the in-memory copy of the stored session (loaded once, updated on every ch
 sign-in/sign-out, token refresh (before expiry and once after a 401) shared by concurrent
 requests through one lock, the end of a session whose refresh token is refused, IAM expiry, and
 the wording of store failures. Implements the tracker's CredentialsProvider.
-Must not know: HTTP details (refresh is an injected function) or which store backs it.
+Must not know: HTTP details (the refresh rule is an injected `Refresher`, built by
+`handlers/auth.make_refresher`) or which store backs it.
 
 Store calls block (D-Bus, Keychain, Credential Manager) and may never return (a hung bus, an
 unlock prompt nobody answers). Each runs in a daemon thread of its own: the event loop keeps
@@ -59,7 +60,8 @@ class SessionManager:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
-        self._refresher = refresher
+        self.refresher = refresher
+        """How a refresh token becomes a fresh session; the app sets it once its client exists."""
         self._clock = clock
         self._session: StoredSession | None = None
         self._loaded = False
@@ -177,7 +179,7 @@ class SessionManager:
         return session.expires_at is not None and session.expires_at - margin <= self._clock()
 
     def _can_refresh(self, session: StoredSession) -> bool:
-        return self._refresher is not None and bool(session.refresh_token)
+        return self.refresher is not None and bool(session.refresh_token)
 
     def _refresh_due(self, session: StoredSession) -> bool:
         return (
@@ -216,10 +218,10 @@ class SessionManager:
             return await self._exchange(session)
 
     async def _exchange(self, session: StoredSession) -> StoredSession | None:
-        assert self._refresher is not None
+        assert self.refresher is not None
         generation = self.generation
         try:
-            fresh = await self._refresher(session)
+            fresh = await self.refresher(session)
         except NotAuthenticated:
             if await self._adopt_stored(session, generation):
                 return await self._required()

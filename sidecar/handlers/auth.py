@@ -1,8 +1,9 @@
 """Sign-in state: has_session, client credentials, OAuth code exchange, token sign-in, logout.
 
-Owns: the commands' validation and messages (frontend-contract §5, §9.11) and how a token grant
-becomes a stored session. Must not know: where the session is stored or how refresh works
-(`sidecar/session.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
+Owns: the commands' validation and messages (frontend-contract §5, §9.11), how a token grant
+becomes a stored session, and the refresh rule (`make_refresher`: which grant refreshes a
+session and which refusal ends it). Must not know: where the session is stored or when a
+refresh happens (`sidecar/session.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import time
 
 from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWithTokenParams
 from sidecar.api.base import NoParams
-from sidecar.errors import InvalidInput
+from sidecar.errors import InvalidInput, NotAuthenticated
 from sidecar.handlers.deps import Call, Deps
 from sidecar.secrets import StoredSession, canonical_org_type
-from sidecar.session import IAM_LIFETIME_S
+from sidecar.session import IAM_LIFETIME_S, Refresher
 from sidecar.tracker import oauth
+from sidecar.tracker.client import TrackerClient
+from sidecar.tracker.errors import HTTPStatusError
 
 MISSING_CLIENT = (
     "Client credentials are missing. Configure your OAuth app credentials before logging in."
@@ -63,6 +66,33 @@ def session_from_grant(
         refresh_token=grant.refresh_token,
         expires_at=issued + grant.expires_in if grant.expires_in else None,
     )
+
+
+def make_refresher(
+    tracker: TrackerClient, client_id: str | None, client_secret: str | None
+) -> Refresher:
+    """The session's refresh rule: Yandex OAuth's refresh-token grant with the app's client.
+
+    The refresher returns None without client credentials or a refresh token (nothing to
+    refresh with). `invalid_grant` means the refresh token is expired or revoked:
+    NotAuthenticated ends the session. Anything else (network, 5xx, `invalid_client`)
+    propagates as it is.
+    """
+
+    async def refresh(session: StoredSession) -> StoredSession | None:
+        if not (client_id and client_secret and session.refresh_token):
+            return None
+        try:
+            grant = await oauth.refresh_token(
+                tracker, session.refresh_token, client_id, client_secret
+            )
+        except HTTPStatusError as exc:
+            if exc.tracker_code == "invalid_grant":
+                raise NotAuthenticated() from exc
+            raise
+        return refreshed_session(session, grant, time.time())
+
+    return refresh
 
 
 def refreshed_session(

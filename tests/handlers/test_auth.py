@@ -1,7 +1,8 @@
 """Sign-in commands and token refresh, in process, against the fake Tracker and its OAuth stub.
 
 The app is wired as the CLI wires it (`App` with the memory store), so these tests go through
-the real TrackerClient (401 → refresh → retry once), SessionManager and `App._refresh`.
+the real TrackerClient (401 → refresh → retry once), SessionManager and the refresh rule
+(`handlers.auth.make_refresher`).
 """
 
 from __future__ import annotations
