@@ -17,10 +17,10 @@ from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.api.base import NoParams
 from sidecar.api.system import Ready
 from sidecar.cache import TTLCache
-from sidecar.config import ConfigStore
 from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
+from sidecar.local.config_file import ConfigStore
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router

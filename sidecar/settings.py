@@ -1,6 +1,8 @@
 """Process settings: every CLI flag of `sidecar-interface.md` §1 and its environment twin.
 
-Owns: names, defaults, parsing and validation of the flags (a flag wins over its env twin).
+Owns: names, parsing and validation of the flags (a flag wins over its env twin) and the
+defaults of the flags that drive nothing but the sidecar itself; the Tracker client's own
+defaults (URLs, cooldown, time limit) are read from `ClientConfig`, never repeated here.
 Must not know: what the settings drive. Invalid values raise SettingsError (the CLI exits 2).
 """
 
@@ -14,24 +16,27 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sidecar.tracker.config import check_base_url
+from sidecar.tracker.config import ClientConfig, check_base_url
 
 
 class SettingsError(Exception):
     """A flag or environment value is unusable; the message says which and why."""
 
 
+_CLIENT = ClientConfig()
+
+
 @dataclass(frozen=True)
 class Settings:
-    api_base_url: str = "https://api.tracker.yandex.net"
-    oauth_base_url: str = "https://oauth.yandex.ru"
-    ca_file: str | None = None
-    allow_http_loopback: bool = False
+    api_base_url: str = _CLIENT.api_base_url
+    oauth_base_url: str = _CLIENT.oauth_base_url
+    ca_file: str | None = _CLIENT.ca_file
+    allow_http_loopback: bool = _CLIENT.allow_http_loopback
     secrets: Literal["keyring", "memory"] = "keyring"
     config_dir: Path | None = None
-    accept_language: str | None = None
-    cooldown_ms: int = 350
-    request_timeout_s: float = 30.0
+    accept_language: str | None = _CLIENT.accept_language
+    cooldown_ms: int = round(_CLIENT.cooldown_s * 1000)
+    request_timeout_s: float = _CLIENT.request_timeout_s
     cache_ttl_s: float = 300.0
     log_level: str = "info"
     demo: bool = False
@@ -92,9 +97,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="L",
         help="Accept-Language for Tracker [YTRACKER_ACCEPT_LANGUAGE]",
     )
-    add("--cooldown-ms", metavar="N", help="min gap between Tracker request starts (350)")
-    add("--request-timeout-s", metavar="N", help="limit for one Tracker request (30)")
-    add("--cache-ttl-s", metavar="N", help="issue-list cache lifetime, 0 disables (300)")
+    defaults = Settings()
+    add(
+        "--cooldown-ms",
+        metavar="N",
+        help=f"min gap between Tracker request starts ({defaults.cooldown_ms})",
+    )
+    add(
+        "--request-timeout-s",
+        metavar="N",
+        help=f"limit for one Tracker request ({defaults.request_timeout_s:g})",
+    )
+    add(
+        "--cache-ttl-s",
+        metavar="N",
+        help=f"issue-list cache lifetime, 0 disables ({defaults.cache_ttl_s:g})",
+    )
     add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
     add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
     add("--version", action="store_true", help="print the version and exit")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sidecar.api.local import Config
-from sidecar.config import ConfigStore, normalise
 from sidecar.errors import LocalIOError
+from sidecar.local.config_file import ConfigStore, normalise
 
 
 def test_missing_or_broken_file_gives_defaults(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from sidecar.api.issues import IssuePagePayload
 from sidecar.cache import TTLCache
-from sidecar.config import ConfigStore
 from sidecar.handlers.convert import display_keys
+from sidecar.local.config_file import ConfigStore
 from sidecar.session import SessionManager
 from sidecar.timer import Timer
 from sidecar.tracker.client import TrackerClient

@@ -1,7 +1,8 @@
-"""The app's `config.json`: defaults, normalisation, atomic saves (frontend contract §4.12, §8.2).
+"""The user's `config.json` store: defaults, normalisation, atomic saves (frontend contract §4.12,
+§8.2).
 
-Owns: reading and writing the file in the config dir. A missing or unreadable file silently
-yields the defaults, as in the app. Must not know: who uses the values.
+Owns: reading and writing the YTracker app's file in the config dir. A missing or unreadable
+file silently yields the defaults, as in the app. Must not know: who uses the values.
 """
 
 from __future__ import annotations
