@@ -10,6 +10,11 @@ yields the turn to a waiter of a better class, so an interactive request never w
 background one for a whole extra gap. A turn may carry a `Pausable` (the request's time budget):
 it is paused exactly while the turn waits, so queueing never eats into a request's time limit.
 Must not know: HTTP or what the slot is used for.
+
+Not a rate-limiter library: a leaky bucket (aiolimiter) counts a slot when it is acquired and
+serves waiters first come, first served, while this queue ranks interactive before background,
+lets a waiting holder yield, and counts from the moment the bytes go out (`touch()` pushes the
+start when the body follows its headers late), which a bucket cannot move.
 """
 
 from __future__ import annotations

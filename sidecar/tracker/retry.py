@@ -105,7 +105,12 @@ async def run_with_retries(
     idempotent: bool,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> T:
-    """Call `attempt_fn(1)`, `attempt_fn(2)`, … until it succeeds or the policy gives up."""
+    """Call `attempt_fn(1)`, `attempt_fn(2)`, … until it succeeds or the policy gives up.
+
+    `backoff` runs the loop and the sleeps; `should_retry` is its giveup predicate (the attempt
+    limit included) and `retry_delay` what its wait generator yields. backoff tells neither the
+    attempt number, so `once` counts the attempts for both.
+    """
     attempt = 0
 
     async def once() -> T:
@@ -123,12 +128,7 @@ async def run_with_retries(
         return not should_retry(exc, attempt, idempotent=idempotent, policy=policy)
 
     retrying = backoff.on_exception(
-        waits,
-        errors.TrackerError,
-        max_tries=policy.max_attempts,
-        giveup=give_up,
-        jitter=None,
-        logger=None,
+        waits, errors.TrackerError, giveup=give_up, jitter=None, logger=None
     )(once)
     result: T = await retrying()
     return result
