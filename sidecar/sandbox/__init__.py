@@ -1,8 +1,10 @@
 """The sandbox Tracker: one aiohttp engine that fakes the Yandex Tracker API and Yandex ID OAuth.
 
 It serves the sidecar's `--demo` mode (plain HTTP on loopback, `demo_state()`) and the test
-suite (HTTPS with a trustme CA, `test_state()`, see `tests/fakes/tracker.py`). It depends only
-on aiohttp, msgspec and the standard library, and imports nothing else from `sidecar`.
+suite (HTTPS with a trustme CA, seeded by the tests themselves: `tests/fakes/seed.py` and
+`tests/fakes/tracker.py`): `start(state)` serves whatever `TrackerState` it is given, so only the
+demo's data ships. It depends only on aiohttp, msgspec and the standard library, and imports
+nothing else from `sidecar`.
 
     state.py      TrackerState: data, knobs, tokens and OAuth grants, fault script, request log
     model.py      the stored records          timeutil.py  timestamps and working-time durations
@@ -12,12 +14,12 @@ on aiohttp, msgspec and the standard library, and imports nothing else from `sid
     render.py     wire shapes                 paging.py    page mode and id cursors
     query.py      query language / filters    patch.py     the PATCH grammar
     api_*.py      endpoints by domain         oauth.py     the `/oauth` stub
-    seed_*.py     test_state(), demo_state()  images.py    tiny real PNGs
+    seed_demo.py  demo_state()                images.py    tiny real PNGs
+    seed_common.py  catalogs and workflow every seed shares
 """
 
 from sidecar.sandbox.app import create_app
 from sidecar.sandbox.seed_demo import DEMO_LOGIN, DEMO_ORG_ID, DEMO_TOKEN, demo_state
-from sidecar.sandbox.seed_test import test_state
 from sidecar.sandbox.server import RunningServer, start
 from sidecar.sandbox.state import TrackerState
 
@@ -30,5 +32,4 @@ __all__ = [
     "create_app",
     "demo_state",
     "start",
-    "test_state",
 ]

@@ -4,7 +4,7 @@ Its own thread and event loop let one server outlive pytest-asyncio's per-test l
 in-process async tests and sidecar subprocesses alike. TLS uses a trustme CA; `ca_file` is the
 PEM to trust (the sidecar's `--ca-file`), `client_ssl()` an `ssl.SSLContext` for aiohttp.
 
-Defaults (from `sidecar.sandbox.seed_test`, whose docstring lists every key, id and login):
+Defaults (from `tests/fakes/seed.py`, whose docstring lists every key, id and login):
 
 - token "test-token" → login "alice", org "12345" of type yandex360 (`X-Org-ID: 12345`);
   `HEADERS` is exactly that pair of headers;
@@ -35,9 +35,10 @@ from typing import Any, TypeVar
 
 import trustme
 
-from sidecar.sandbox import RunningServer, TrackerState, start, test_state
+from sidecar.sandbox import RunningServer, TrackerState, start
 from sidecar.sandbox.faults import FaultScript
 from sidecar.sandbox.recording import RecordedRequest
+from tests.fakes.seed import test_state
 
 T = TypeVar("T")
 

@@ -1,5 +1,7 @@
 """`test_state()`: small deterministic data the tests rely on. Change it only with the tests.
 
+It lives with the tests, not in the shipped sandbox: the sidecar carries only the demo's data.
+
 Organization "12345", type yandex360 (header `X-Org-ID: 12345`).
 OAuth client "test-client-id" / "test-client-secret"; `state.issue_auth_code()` mints a code.
 
