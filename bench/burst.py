@@ -1,11 +1,11 @@
 """Scenario 3: the frontend's start-up burst with the default 350 ms cooldown.
 
-A fresh sidecar (signed in, nothing fetched yet) gets what the app fires at start (frontend
-contract §3) in one write: `has_session`, `get_issues` with the default filter, the five
-catalogs; when the issue list arrives, `get_today_logged_seconds_for_issues` with its keys.
-Reported: time until `get_issues` is answered and until everything is answered, and the
-Tracker requests made. The baseline is the official client making §10's requests for the same
-calls one after another, each start spaced by the same cooldown.
+A fresh sidecar (signed in, nothing fetched yet) gets what the app fires at start
+(`docs/frontend-contract.md` §3) in one write: `has_session`, `get_issues` with the default
+filter, the five catalogs; when the issue list arrives, `get_today_logged_seconds_for_issues`
+with its keys. Reported: time until `get_issues` is answered and until everything is answered,
+and the Tracker requests made. The baseline is the official client making §10's requests for
+the same calls one after another, each start spaced by the same cooldown.
 Targets: `get_issues` within 2 cooldown slots of the start; no more Tracker requests than §10
 needs once the login and catalogs are cached (8: `myself`, the search, five catalogs, the
 work-log search).

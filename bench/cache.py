@@ -1,10 +1,10 @@
 """Scenario 6: the frontend's repeated `get_issues` for the same filter within five minutes.
 
 The app refreshes the list by releasing the previous scroll id and asking for the first page
-again (frontend contract §9.8). A fresh sidecar gets that pair ten times for the default filter
-(`assignee: me()`, several pages of data); the fake counts the Tracker requests. The official
-client keeps no cache: the same refreshes cost a `myself` and a search each. Target: one search
-(the floor); the login lookup is made once per session on top of it.
+again (`docs/frontend-contract.md` §9.8). A fresh sidecar gets that pair ten times for the
+default filter (`assignee: me()`, several pages of data); the fake counts the Tracker requests.
+The official client keeps no cache: the same refreshes cost a `myself` and a search each.
+Target: one search (the floor); the login lookup is made once per session on top of it.
 """
 
 from __future__ import annotations

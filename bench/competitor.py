@@ -102,7 +102,7 @@ def spaced(cooldown_s: float) -> None:
 
 
 def burst(cmd: dict[str, Any]) -> dict[str, Any]:
-    """Frontend contract §10's requests for the start-up burst, in the frontend's order."""
+    """The start-up burst's requests (`docs/frontend-contract.md` §10), in the frontend's order."""
     t = tracker()
     spaced(cmd["cooldown_s"])
     started = time.perf_counter()

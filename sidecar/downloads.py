@@ -1,4 +1,6 @@
-"""Where a downloaded attachment lands, and landing it atomically (frontend contract §9.9).
+"""Where a downloaded attachment lands, and landing it atomically.
+
+Rules of `docs/frontend-contract.md` §9.9.
 
 Owns: the destination rules (trimmed; a bare name goes to the user's Downloads folder, anything
 with a `/` or `\\` is used verbatim), finding that folder (XDG user-dirs on Linux, `~/Downloads`

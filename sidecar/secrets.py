@@ -15,7 +15,7 @@ import msgspec
 
 SERVICE = "ru.sovego.YTracker"
 ACCOUNT = "session"
-# Services the app migrated from (frontend-contract §8.1), in the order it checks them.
+# Services the app migrated from (`docs/frontend-contract.md` §8.1), in the order it checks them.
 LEGACY_SERVICES = ("ru.sovego.ytracker-tauri", "ru.sovego.ytracker", "ru.sovego.YTracker")
 
 

@@ -1,4 +1,4 @@
-"""Process settings: every CLI flag of `sidecar-interface.md` §1 and its environment twin.
+"""Process settings: every CLI flag of `docs/interface.md` §1 and its environment twin.
 
 Owns: names, parsing and validation of the flags (a flag wins over its env twin) and the
 defaults of the flags that drive nothing but the sidecar itself; the Tracker client's own

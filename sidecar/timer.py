@@ -1,6 +1,6 @@
 """The work timer: one running issue at a time, `timer-tick` on every change and every 60 s.
 
-Owns: timer state and its tick schedule (`frontend-contract.md` §4.13, §4.14, §5). Kept in
+Owns: timer state and its tick schedule (`docs/frontend-contract.md` §4.13, §4.14, §5). Kept in
 memory like the app's. Must not know: the wire; it calls the `notify` function it is given.
 """
 

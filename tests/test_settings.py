@@ -1,4 +1,4 @@
-"""Flags, env twins, defaults and the exit-2 validation of sidecar-interface §1."""
+"""Flags, env twins, defaults and the exit-2 validation of `docs/interface.md` §1."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Attachments: the list, downloads, previews, inline images and uploads.
 
-Rules of `frontend-contract.md` §4.5, §4.6, §5, §9.9, §9.10, with the parity issue's fixes: the
+Rules of `docs/frontend-contract.md` §4.5, §4.6, §5, §9.9, §9.10, with the parity issue's fixes: the
 destination is checked before any byte is fetched, downloads stream into a temporary file that is
 renamed into place, inline `/ajax/v2/attachments/<id>` paths are resolved through the metadata
 endpoint, and transfers report `$/progress`. Must not know: the wire, or how files land on disk

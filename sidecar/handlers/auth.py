@@ -1,8 +1,8 @@
 """Sign-in state: has_session, client credentials, OAuth code exchange, token sign-in, logout.
 
-Owns: the commands' validation and messages (frontend-contract §5, §9.11), how a token grant
-becomes a stored session, and the refresh rule (`make_refresher`: which grant refreshes a
-session and which refusal ends it). Must not know: where the session is stored or when a
+Owns: the commands' validation and messages (`docs/frontend-contract.md` §5, §9.11), how a
+token grant becomes a stored session, and the refresh rule (`make_refresher`: which grant
+refreshes a session and which refusal ends it). Must not know: where the session is stored or when a
 refresh happens (`sidecar/session.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
 """
 

@@ -1,6 +1,6 @@
 """Catalogs: statuses, resolutions, priorities, issue types, queues, projects and users.
 
-Rules of `frontend-contract.md` §5, §9.3: the four dictionaries are one GET each; queues,
+Rules of `docs/frontend-contract.md` §5, §9.3: the four dictionaries are one GET each; queues,
 projects and users are paged with `perPage=200`. Every entry is converted leniently (projects
 key on their id). Each catalog is fetched once per session, with background priority so the
 user's own clicks go first, and kept in `deps.caches.catalogs` until sign-in or sign-out.

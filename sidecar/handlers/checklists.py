@@ -1,6 +1,6 @@
 """Checklist items of an issue: read, add, edit, delete one, delete all.
 
-Rules of `frontend-contract.md` §5, §10: bodies carry only the given keys; a deadline is sent
+Rules of `docs/frontend-contract.md` §5, §10: bodies carry only the given keys; a deadline is sent
 as `{date, deadlineType?}` and only when `deadline` is given (a lone `deadline_type` is
 dropped). Tracker answers every write with the whole issue, which is not needed here.
 Must not know: how the frontend edits or refreshes its checklist.

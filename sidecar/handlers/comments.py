@@ -1,6 +1,6 @@
 """Comments of an issue: every page of the list, add, and the extras edit and delete.
 
-Rules of `frontend-contract.md` §5: a comment whose trimmed text is empty is refused with
+Rules of `docs/frontend-contract.md` §5: a comment whose trimmed text is empty is refused with
 `Comment text cannot be empty`, and the text is sent untrimmed. Unlike the old backend, which
 showed only Tracker's first page, the list follows the id cursor to the end.
 Must not know: how comments are shown or cached by the frontend.

@@ -1,4 +1,6 @@
-"""Tracker payloads → the frontend's DTOs, by the old backend's rules (frontend contract §4, §9).
+"""Tracker payloads → the frontend's DTOs, by the old backend's rules.
+
+Rules of `docs/frontend-contract.md` §4, §9.
 
 Owns: display-value coercion, field-ref fallbacks, lenient ids, and one converter per DTO.
 Must not know: HTTP, paging, or where the payload came from. Pure functions only.

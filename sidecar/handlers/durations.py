@@ -1,6 +1,6 @@
 """Durations: Tracker's working-time values → seconds, and human text → ISO 8601 for `log_work`.
 
-Owns: the two conversions of `frontend-contract.md` §9.5/§9.6. A day is one workday
+Owns: the two conversions of `docs/frontend-contract.md` §9.5/§9.6. A day is one workday
 (`workday_hours` from the config) and a week five workdays, as in Tracker.
 Must not know: where durations come from or go to.
 

@@ -1,6 +1,6 @@
 """Issues: the scroll-paged list, one issue, the scroll-context release, edits and creation.
 
-Business rules of `frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
+Business rules of `docs/frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
 `filter.assignee`, sorted scroll pages of 100 (or the caller's `perScroll`, which the app never
 sends) with a 60 s TTL, `has_more` = a scroll id came back. First pages are cached for
 --cache-ttl-s while their scroll context is still alive and has not been continued.
@@ -180,7 +180,7 @@ def _list_change(add: list[str] | None, remove: list[str] | None) -> dict[str, A
 
 
 def extended_patch(params: UpdateIssueExtendedParams) -> dict[str, Any]:
-    """The PATCH body of `update_issue_extended` (frontend contract §5)."""
+    """The PATCH body of `update_issue_extended` (`docs/frontend-contract.md` §5)."""
     return present(
         summary=params.summary,
         description=params.description,

@@ -1,4 +1,6 @@
-"""Local state: the app's `config.json` and the work timer (frontend contract §4.12–§4.14, §5).
+"""Local state: the app's `config.json` and the work timer.
+
+Rules of `docs/frontend-contract.md` §4.12–§4.14, §5.
 
 No Tracker calls and no session needed. The timer broadcasts `timer-tick` itself on every change
 and every 60 s while running. Must not know: where the config lives or how ticks reach the wire.

@@ -1,6 +1,6 @@
 """Workflow transitions of an issue: the ones available now, and executing one.
 
-Rules of `frontend-contract.md` §5, §4.7: `execute_transition` sends `{comment?, resolution?}`
+Rules of `docs/frontend-contract.md` §5, §4.7: `execute_transition` sends `{comment?, resolution?}`
 with the resolution as a plain key string and ignores Tracker's answer (the transitions
 available from the new status). Must not know: which transitions need a resolution.
 """

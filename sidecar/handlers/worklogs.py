@@ -1,6 +1,6 @@
 """Work logs: every entry of an issue, logging time, and today's total for a set of issues.
 
-Rules of `frontend-contract.md` §5, §9.5–§9.7, with the fixes of the parity issue: the list
+Rules of `docs/frontend-contract.md` §5, §9.5–§9.7, with the fixes of the parity issue: the list
 follows the id cursor to the end (the old backend stopped at 500), the today total reads every
 page of the work-log search and uses the session's cached login (a failing `/myself` is
 reported instead of silently counting everyone's work), and `log_work` takes an optional

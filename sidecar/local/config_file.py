@@ -1,5 +1,6 @@
-"""The user's `config.json` store: defaults, normalisation, atomic saves (frontend contract §4.12,
-§8.2).
+"""The user's `config.json` store: defaults, normalisation, atomic saves.
+
+Rules of `docs/frontend-contract.md` §4.12, §8.2.
 
 Owns: reading and writing the YTracker app's file in the config dir. A missing or unreadable
 file silently yields the defaults, as in the app. Must not know: who uses the values.

@@ -1,4 +1,6 @@
-"""Who may call: the `Authorization` and organization-header rules of API reference §1.1–1.2.
+"""Who may call: the `Authorization` and organization-header rules.
+
+Rules of `docs/tracker-api.md` §1.1–1.2.
 
 Owns: 401 for a missing, unknown, expired or wrongly-schemed token (IAM `Bearer` only in a cloud
 org); 403 `Organization is not available, not ready or not found` unless exactly the configured

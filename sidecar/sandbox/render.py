@@ -276,7 +276,7 @@ def checklist_item(c: Ctx, item: ChecklistItem) -> dict[str, Any]:
 
 
 def _checklist_assignee(user: User) -> dict[str, Any]:
-    # Checklist assignees are fuller than ordinary refs (API reference §1.14).
+    # Checklist assignees are fuller than ordinary refs (`docs/tracker-api.md` §1.14).
     return {
         "id": user.uid,
         "display": user.display,

@@ -65,7 +65,7 @@ class TrackerState:
     auth_codes: dict[str, AuthCode] = field(default_factory=dict)
     refresh_tokens: dict[str, Token] = field(default_factory=dict)
     device_codes: dict[str, DeviceCode] = field(default_factory=dict)
-    # Knobs: each [infer] of the API reference is a setting rather than a guess baked in.
+    # Knobs: each [infer] of `docs/tracker-api.md` is a setting rather than a guess baked in.
     language: str = "en"
     honour_accept_language: bool = True
     tolerate_not_provided_org: bool = True

@@ -1,4 +1,4 @@
-"""The conversion rules of frontend-contract §4 and §9.3/§9.4, one case per rule."""
+"""The conversion rules of `docs/frontend-contract.md` §4 and §9.3/§9.4, one case per rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Download destinations (§9.9), the Downloads folder lookup, and the atomic temporary file."""
+"""Download destinations (`docs/frontend-contract.md` §9.9), the Downloads folder lookup, and the
+atomic temporary file."""
 
 from __future__ import annotations
 

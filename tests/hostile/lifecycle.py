@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.e2e.harness import Sidecar
 from tests.fakes.tracker import FakeTrackerServer
 
-END_LIMIT_S = 2.0  # sidecar-interface.md §1: everything ends within 2 s
+END_LIMIT_S = 2.0  # `docs/interface.md` §1: everything ends within 2 s
 KEPT = b"the file that was already there\n"
 SERVER_LOG = r"/attachments/302/server\.log$"
 

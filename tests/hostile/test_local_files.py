@@ -4,7 +4,7 @@ uploads of missing, unreadable, special and huge files.
 Every failure must be a clear error of kind `local_io` (or `invalid` for what Tracker or the
 contract refuses), never retryable, leave no partial or temporary file, and leave the file
 already at the destination as it was. A missing folder that can be created is created
-(`frontend-contract.md` §9.9). Read-only folders and a full disk are real: a read-only bind
+(`docs/frontend-contract.md` §9.9). Read-only folders and a full disk are real: a read-only bind
 mount and a 256 KiB tmpfs when this runs as root and may mount (as CI does), else a folder
 without write permission and a file-size limit (RLIMIT_FSIZE) on the sidecar.
 """

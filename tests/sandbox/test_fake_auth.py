@@ -1,4 +1,4 @@
-"""The fake's auth and organization-header rules (API reference §1.1, §1.2)."""
+"""The fake's auth and organization-header rules (`docs/tracker-api.md` §1.1, §1.2)."""
 
 from __future__ import annotations
 
