@@ -16,20 +16,20 @@ from typing import Any
 from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.api.base import NoParams
 from sidecar.api.system import Ready
-from sidecar.cache import TTLCache
 from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
+from sidecar.local.cache import TTLCache
 from sidecar.local.config_file import ConfigStore
+from sidecar.local.timer import Timer
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router
 from sidecar.rpc.stdio import StdioTransport
 from sidecar.rpc.transport import Transport
-from sidecar.secrets import MemoryStore, SessionStore
-from sidecar.session import SessionManager
+from sidecar.session.manager import SessionManager
+from sidecar.session.stores import MemoryStore, SessionStore
 from sidecar.settings import Settings
-from sidecar.timer import Timer
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
 from sidecar.tracker.retry import RetryPolicy
@@ -58,7 +58,7 @@ def client_config(settings: Settings) -> ClientConfig:
 def session_store(settings: Settings) -> SessionStore:
     if settings.secrets == "memory":
         return MemoryStore()
-    from sidecar.keyring_store import KeyringStore
+    from sidecar.session.keyring_store import KeyringStore
 
     return KeyringStore()
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sidecar.secrets import StoredSession
+from sidecar.session.stores import StoredSession
 
 
 @dataclass(frozen=True)

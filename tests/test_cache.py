@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sidecar.cache import TTLCache
+from sidecar.local.cache import TTLCache
 
 
 class Clock:

@@ -27,9 +27,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from sidecar.keyring_store import KeyringStore
-from sidecar.secrets import ACCOUNT, LEGACY_SERVICES, SERVICE, StoredSession, StoreError
-from sidecar.session import REFRESH_MARGIN_S
+from sidecar.session.keyring_store import KeyringStore
+from sidecar.session.manager import REFRESH_MARGIN_S
+from sidecar.session.stores import ACCOUNT, LEGACY_SERVICES, SERVICE, StoredSession, StoreError
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import REPO, Sidecar, sidecar_command

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
-from sidecar.keyring_store import (
+from sidecar.session.keyring_store import (
     MACOS,
     SECRET_SERVICE,
     WINDOWS,
@@ -21,7 +21,7 @@ from sidecar.keyring_store import (
     open_backend,
     platform_backend,
 )
-from sidecar.secrets import (
+from sidecar.session.stores import (
     ACCOUNT,
     SERVICE,
     MemoryStore,

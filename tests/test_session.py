@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from sidecar.errors import NOT_AUTHENTICATED_MESSAGE, LocalIOError, NotAuthenticated
-from sidecar.secrets import SERVICE, MemoryStore, StoredSession, StoreError
-from sidecar.session import (
+from sidecar.session.manager import (
     IAM_EXPIRED,
     IAM_REJECTED,
     REFRESH_MARGIN_S,
@@ -22,6 +21,7 @@ from sidecar.session import (
     SessionManager,
     credentials_of,
 )
+from sidecar.session.stores import SERVICE, MemoryStore, StoredSession, StoreError
 from sidecar.tracker.errors import NetworkError
 
 NOW = 1_800_000_000.0

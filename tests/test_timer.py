@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sidecar.timer import Timer
+from sidecar.local.timer import Timer
 
 
 class Clock:

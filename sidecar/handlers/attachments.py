@@ -4,8 +4,8 @@ Rules of `docs/frontend-contract.md` §4.5, §4.6, §5, §9.9, §9.10, with the 
 destination is checked before any byte is fetched, downloads stream into a temporary file that is
 renamed into place, inline `/ajax/v2/attachments/<id>` paths are resolved through the metadata
 endpoint, and transfers report `$/progress`. Must not know: the wire, or how files land on disk
-(`sidecar.downloads`); credentials stay with the Tracker client, which sends them only to the
-API origin.
+(`sidecar/local/downloads.py`); credentials stay with the Tracker client, which sends them only
+to the API origin.
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from sidecar.api.attachments import (
     UploadTempAttachmentParams,
 )
 from sidecar.api.issues import IssueKeyParams
-from sidecar.downloads import (
+from sidecar.errors import InvalidInput, LocalIOError, MissingItem
+from sidecar.handlers import convert
+from sidecar.handlers.deps import Call, Deps
+from sidecar.local.downloads import (
     AtomicFile,
     check_destination,
     downloads_dir,
     os_error_text,
     resolve_destination,
 )
-from sidecar.errors import InvalidInput, LocalIOError, MissingItem
-from sidecar.handlers import convert
-from sidecar.handlers.deps import Call, Deps
 from sidecar.tracker.client import api_path
 from sidecar.tracker.models import AttachmentWire
 

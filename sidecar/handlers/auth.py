@@ -3,7 +3,7 @@
 Owns: the commands' validation and messages (`docs/frontend-contract.md` §5, §9.11), how a
 token grant becomes a stored session, and the refresh rule (`make_refresher`: which grant
 refreshes a session and which refusal ends it). Must not know: where the session is stored or when a
-refresh happens (`sidecar/session.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
+refresh happens (`sidecar/session/manager.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWit
 from sidecar.api.base import NoParams
 from sidecar.errors import InvalidInput, NotAuthenticated
 from sidecar.handlers.deps import Call, Deps
-from sidecar.secrets import StoredSession, canonical_org_type
-from sidecar.session import IAM_LIFETIME_S, Refresher
+from sidecar.session.manager import IAM_LIFETIME_S, Refresher
+from sidecar.session.stores import StoredSession, canonical_org_type
 from sidecar.tracker import oauth
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.errors import HTTPStatusError

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sidecar.api.issues import IssuePagePayload
-from sidecar.cache import TTLCache
 from sidecar.handlers.convert import display_keys
+from sidecar.local.cache import TTLCache
 from sidecar.local.config_file import ConfigStore
-from sidecar.session import SessionManager
-from sidecar.timer import Timer
+from sidecar.local.timer import Timer
+from sidecar.session.manager import SessionManager
 from sidecar.tracker.client import TrackerClient
 
 

@@ -1,6 +1,9 @@
 """Local state: what the sidecar keeps on this machine besides the session.
 
-    config_file.py   the YTracker app's `config.json` (defaults, normalisation, atomic saves)
+    config_file.py  the YTracker app's `config.json` (defaults, normalisation, atomic saves)
+    timer.py        the work timer and its tick schedule
+    downloads.py    where a downloaded attachment lands, written atomically
+    cache.py        the in-memory TTL caches of Tracker answers (issue lists, catalogs)
 
 Must not know: Tracker, HTTP or the wire; handlers use these through `Deps`.
 """

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from sidecar.session import REFRESH_MARGIN_S
+from sidecar.session.manager import REFRESH_MARGIN_S
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import Sidecar
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, FakeTrackerServer

@@ -23,8 +23,8 @@ from sidecar.handlers import auth
 from sidecar.sandbox.model import Org
 from sidecar.sandbox.recording import RecordedRequest
 from sidecar.sandbox.state import TrackerState
-from sidecar.secrets import MemoryStore, StoredSession
-from sidecar.session import IAM_LIFETIME_S, REFRESH_MARGIN_S
+from sidecar.session.manager import IAM_LIFETIME_S, REFRESH_MARGIN_S
+from sidecar.session.stores import MemoryStore, StoredSession
 from sidecar.settings import Settings
 from sidecar.tracker import errors
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, FakeTrackerServer

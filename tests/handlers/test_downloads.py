@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sidecar.downloads import (
+from sidecar.errors import InvalidInput, LocalIOError
+from sidecar.local.downloads import (
     EMPTY_DESTINATION,
     AtomicFile,
     check_destination,
@@ -18,7 +19,6 @@ from sidecar.downloads import (
     resolve_destination,
     xdg_download_dir,
 )
-from sidecar.errors import InvalidInput, LocalIOError
 
 CWD = Path("/work/here")
 DOWNLOADS = Path("/home/u/Downloads")

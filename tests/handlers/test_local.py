@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from sidecar.api.local import StopTimerResult
-from sidecar.timer import Timer
+from sidecar.local.timer import Timer
 
 SPEED = 200.0
 

@@ -23,7 +23,7 @@ import msgspec
 from sidecar.app import App
 from sidecar.rpc import MemoryTransport
 from sidecar.rpc.framing import Frame
-from sidecar.secrets import MemoryStore, StoredSession
+from sidecar.session.stores import MemoryStore, StoredSession
 from sidecar.settings import Settings
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, TOKEN, FakeTrackerServer
 from tests.hostile.wire_model import Answers, observe

@@ -7,8 +7,8 @@ one runs everywhere. Refresh tokens work once, as Yandex OAuth's do.
 from __future__ import annotations
 
 from sidecar.errors import NotAuthenticated
-from sidecar.secrets import MemoryStore, StoredSession
-from sidecar.session import SessionManager
+from sidecar.session.manager import SessionManager
+from sidecar.session.stores import MemoryStore, StoredSession
 
 
 class OneTimeRefresh:

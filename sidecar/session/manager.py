@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from sidecar.errors import LocalIOError, NotAuthenticated, SidecarError
-from sidecar.secrets import SessionStore, StoredSession, StoreError
+from sidecar.session.stores import SessionStore, StoredSession, StoreError
 from sidecar.tracker.auth import Credentials
 
 log = logging.getLogger("sidecar.session")

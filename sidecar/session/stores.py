@@ -3,7 +3,7 @@
 Owns: the stored session format (the app's `{"token","org_id","org_type"}` JSON, extended with
 `token_type`, `refresh_token`, `expires_at`; extra keys keep the old readers working), the
 store protocol with its one failure type (`StoreError`), and the in-memory store. The OS keyring
-store lives in `sidecar/keyring_store.py`.
+store lives in `keyring_store.py` beside it.
 Must not know: HTTP, OAuth, or when a session is refreshed.
 """
 

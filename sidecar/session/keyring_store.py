@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from sidecar.secrets import (
+from sidecar.session.stores import (
     ACCOUNT,
     LEGACY_SERVICES,
     SERVICE,
