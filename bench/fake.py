@@ -17,8 +17,9 @@ from typing import Any
 
 import msgspec
 
-from sidecar.sandbox import TrackerState, api_issues, api_search
+from sidecar.sandbox import api_issues, api_search
 from sidecar.sandbox.model import Attachment, Issue, Queue
+from sidecar.sandbox.state import TrackerState
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
 
 QUEUE = "BENCH"

@@ -3,18 +3,40 @@
 Owns: starting the sandbox with its friendly sample data, the pre-signed session, the demo
 OAuth app credentials, and a throwaway config dir (the demo never touches the user's real
 `config.json`). Must not know: how the sidecar uses them (that is `app.py`).
+
+The sandbox is not on the path to `ready`: loading it means loading aiohttp's web server (the
+bulk of a `--demo` start). The listening socket is bound first, so the URL is known at once;
+the sandbox loads in a daemon thread and then serves that socket. A Tracker request made before
+it is up connects (the kernel queues the connection) and is answered once it serves.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shutil
+import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from sidecar.sandbox.demo_account import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_ORG_ID,
+    DEMO_TOKEN,
+)
+from sidecar.session.manager import off_loop
 from sidecar.session.stores import StoredSession
+
+if TYPE_CHECKING:
+    from sidecar.sandbox.server import RunningServer
+    from sidecar.sandbox.state import TrackerState
+
+log = logging.getLogger("sidecar.demo")
 
 
 @dataclass(frozen=True)
@@ -27,19 +49,42 @@ class DemoTracker:
 
 @asynccontextmanager
 async def demo_tracker() -> AsyncIterator[DemoTracker]:
-    from sidecar import sandbox  # the sandbox ships only to serve --demo; load it on demand
-    from sidecar.sandbox.seed_demo import DEMO_CLIENT_ID
-
-    state = sandbox.demo_state()
-    server = await sandbox.start(state)
+    listener = socket.create_server(("127.0.0.1", 0))  # listening now: early requests queue
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    serving = asyncio.create_task(_serve(listener))
+    serving.add_done_callback(_report_failure)
     config_dir = Path(tempfile.mkdtemp(prefix="ytracker-demo-"))
-    session = StoredSession(token=sandbox.DEMO_TOKEN, org_id=sandbox.DEMO_ORG_ID)
-    env = {
-        "YTRACKER_CLIENT_ID": DEMO_CLIENT_ID,
-        "YTRACKER_CLIENT_SECRET": state.oauth_clients[DEMO_CLIENT_ID],
-    }
+    session = StoredSession(token=DEMO_TOKEN, org_id=DEMO_ORG_ID)
+    env = {"YTRACKER_CLIENT_ID": DEMO_CLIENT_ID, "YTRACKER_CLIENT_SECRET": DEMO_CLIENT_SECRET}
     try:
-        yield DemoTracker(server.url, session, env, config_dir)
+        yield DemoTracker(url, session, env, config_dir)
     finally:
-        await server.close()
+        await _stop(serving, listener)
         shutil.rmtree(config_dir, ignore_errors=True)
+
+
+def _load_sandbox() -> tuple[TrackerState, Callable[..., Awaitable[RunningServer]]]:
+    """Import the sandbox and seed the demo's data (blocking: runs in a daemon thread)."""
+    from sidecar.sandbox.seed_demo import demo_state
+    from sidecar.sandbox.server import start
+
+    return demo_state(), start
+
+
+async def _serve(listener: socket.socket) -> RunningServer:
+    state, start = await off_loop(_load_sandbox)
+    return await start(state, sock=listener)
+
+
+async def _stop(serving: asyncio.Task[RunningServer], listener: socket.socket) -> None:
+    serving.cancel()  # a no-op once the sandbox serves
+    outcome: Any = (await asyncio.gather(serving, return_exceptions=True))[0]
+    if isinstance(outcome, BaseException):
+        listener.close()
+    else:
+        await outcome.close()
+
+
+def _report_failure(serving: asyncio.Task[RunningServer]) -> None:
+    if not serving.cancelled() and serving.exception() is not None:
+        log.error("the demo Tracker failed to start", exc_info=serving.exception())

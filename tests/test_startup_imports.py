@@ -22,3 +22,29 @@ def test_cli_and_app_import_no_heavy_package() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+DEMO_CHECK = """
+import asyncio, json, sys, urllib.request
+from sidecar.demo import demo_tracker
+
+async def main():
+    async with demo_tracker() as demo:
+        loaded = [m for m in ("aiohttp.web", "sidecar.sandbox.app") if m in sys.modules]
+        print(json.dumps(loaded))
+        headers = {"Authorization": "OAuth " + demo.session.token, "X-Org-ID": demo.session.org_id}
+        request = urllib.request.Request(demo.url + "/v3/myself", headers=headers)
+        body = await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=30).read())
+        print(json.dumps(json.loads(body)["login"]))
+
+asyncio.run(main())
+"""
+
+
+def test_the_demo_tracker_is_there_before_its_sandbox_has_loaded() -> None:
+    """`--demo` signs in and announces `ready` before aiohttp's web server loads; a request made
+    at once waits in the listening socket and is answered when the sandbox serves."""
+    out = subprocess.run(
+        [sys.executable, "-c", DEMO_CHECK], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.splitlines() == ["[]", '"sam"'], out.stdout + out.stderr

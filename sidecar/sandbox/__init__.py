@@ -16,20 +16,7 @@ nothing else from `sidecar`.
     api_*.py      endpoints by domain         oauth.py     the `/oauth` stub
     seed_demo.py  demo_state()                images.py    tiny real PNGs
     seed_common.py  catalogs and workflow every seed shares
+    demo_account.py  who the demo signs in as (imports nothing)
+
+This `__init__` imports nothing: `--demo` reads `demo_account` before the rest has loaded.
 """
-
-from sidecar.sandbox.app import create_app
-from sidecar.sandbox.seed_demo import DEMO_LOGIN, DEMO_ORG_ID, DEMO_TOKEN, demo_state
-from sidecar.sandbox.server import RunningServer, start
-from sidecar.sandbox.state import TrackerState
-
-__all__ = [
-    "DEMO_LOGIN",
-    "DEMO_ORG_ID",
-    "DEMO_TOKEN",
-    "RunningServer",
-    "TrackerState",
-    "create_app",
-    "demo_state",
-    "start",
-]

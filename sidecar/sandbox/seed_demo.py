@@ -1,15 +1,23 @@
 """`demo_state()`: friendly sample data for `ytracker-sidecar --demo`, already signed in.
 
 The demo signs in as `DEMO_LOGIN` with `DEMO_TOKEN` (OAuth) in organization `DEMO_ORG_ID`
-(yandex360). Three queues, 25 issues of varied types, priorities and statuses, comments, work
-logs (some logged today, so the day's progress bar moves), checklists, a PNG screenshot shown
-inline in DESK-1's description and a text file. Times are relative to the moment of seeding.
+(yandex360), all in `demo_account.py`. Three queues, 25 issues of varied types, priorities and
+statuses, comments, work logs (some logged today, so the day's progress bar moves), checklists,
+a PNG screenshot shown inline in DESK-1's description and a text file. Times are relative to the
+moment of seeding.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sidecar.sandbox.demo_account import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_LOGIN,
+    DEMO_ORG_ID,
+    DEMO_TOKEN,
+)
 from sidecar.sandbox.images import gradient
 from sidecar.sandbox.model import (
     Attachment,
@@ -25,11 +33,6 @@ from sidecar.sandbox.model import (
 from sidecar.sandbox.seed_common import add_catalogs
 from sidecar.sandbox.state import TrackerState
 from sidecar.sandbox.timeutil import HOUR, MINUTE
-
-DEMO_TOKEN = "demo-token"
-DEMO_ORG_ID = "1234567"
-DEMO_LOGIN = "sam"
-DEMO_CLIENT_ID = "demo-client-id"
 
 # queue, summary, type, priority, status, assignee, tags
 _ISSUES = [
@@ -91,7 +94,7 @@ def _people(state: TrackerState) -> None:
     ]
     state.users = {u.login: u for u in users}
     state.add_token(DEMO_TOKEN, DEMO_LOGIN)
-    state.oauth_clients = {DEMO_CLIENT_ID: "demo-client-secret"}
+    state.oauth_clients = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
     state.oauth_default_login = DEMO_LOGIN
 
 

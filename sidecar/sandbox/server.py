@@ -2,11 +2,13 @@
 
 Owns: the runner, the site and shutdown. Runs inside whatever event loop calls it (the sidecar's
 own loop in `--demo`, a fixture thread's loop in tests). Must not know: threads or certificates;
-the caller passes an `ssl_context` for HTTPS.
+the caller passes an `ssl_context` for HTTPS, or a `sock` it already listens on (`--demo` binds
+one before the sandbox has loaded, so its URL is known at once).
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass
 
@@ -36,13 +38,18 @@ async def start(
     host: str = "127.0.0.1",
     port: int = 0,
     ssl_context: ssl.SSLContext | None = None,
+    sock: socket.socket | None = None,
 ) -> RunningServer:
     # Handlers are cancelled when a client goes away, so a stalled fault never outlives it.
     runner = web.AppRunner(
         create_app(state), handler_cancellation=True, access_log=None, shutdown_timeout=1.0
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
+    site: web.BaseSite
+    if sock is not None:
+        site = web.SockSite(runner, sock, ssl_context=ssl_context)
+    else:
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
     scheme = "https" if ssl_context else "http"

@@ -35,9 +35,10 @@ from typing import Any, TypeVar
 
 import trustme
 
-from sidecar.sandbox import RunningServer, TrackerState, start
 from sidecar.sandbox.faults import FaultScript
 from sidecar.sandbox.recording import RecordedRequest
+from sidecar.sandbox.server import RunningServer, start
+from sidecar.sandbox.state import TrackerState
 from tests.fakes.seed import test_state
 
 T = TypeVar("T")

@@ -1,10 +1,12 @@
-"""The demo dataset served by `sidecar.sandbox.start` over plain HTTP, as `--demo` does."""
+"""The demo dataset served by `sidecar.sandbox.server.start` over plain HTTP, as `--demo` does."""
 
 from __future__ import annotations
 
 import aiohttp
 
-from sidecar.sandbox import DEMO_ORG_ID, DEMO_TOKEN, demo_state, start
+from sidecar.sandbox.demo_account import DEMO_ORG_ID, DEMO_TOKEN
+from sidecar.sandbox.seed_demo import demo_state
+from sidecar.sandbox.server import start
 
 HEADERS = {"Authorization": f"OAuth {DEMO_TOKEN}", "X-Org-ID": DEMO_ORG_ID}
 
