@@ -1,7 +1,7 @@
 """Golden transcripts: every `protocol/transcripts/*.jsonl` replayed through a spawned sidecar
 against a fresh fake Tracker (the test dataset).
 
-One JSON object per line (format in `docs/team-notes.md`):
+One JSON object per line (format in DEVELOPERS.md, Conventions for new code):
 
 - `{"args": [...], "env": {...}}`, optional and first: extra sidecar flags and environment;
 - `{"send": <request>}`: written to the sidecar's stdin;

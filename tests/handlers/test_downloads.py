@@ -20,7 +20,7 @@ from sidecar.local.downloads import (
     xdg_download_dir,
 )
 
-CWD = Path("/work/here")
+CWD = Path("/srv/here")
 DOWNLOADS = Path("/home/u/Downloads")
 
 
