@@ -1,8 +1,10 @@
 """Issue search: `_search` in page and scroll mode, `_count`, and `system/search/scroll/_clear`.
 
 Owns: the one-selector rule, scroll contexts (snapshot of keys at the first request, TTL,
-`X-Scroll-Id`/`X-Scroll-Token` only while more pages remain) and page-mode `Link`s without
-`expand`. Must not know: how selections are parsed (`query.py`) or rendered (`render.py`).
+`X-Scroll-Id`/`X-Scroll-Token` only while more pages remain; an expired or unknown context is
+refused with `state.scroll_expired_status`: 404, or 403 `Expired signature`; tests expire them
+at once with `state.expire_scrolls()`) and page-mode `Link`s without `expand`.
+Must not know: how selections are parsed (`query.py`) or rendered (`render.py`).
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def _scroll_next(c: Ctx, request: web.Request) -> web.Response:
     context = c.state.scrolls.get(scroll_id)
     if context is None or context.expires_at < time.monotonic():
         c.state.scrolls.pop(scroll_id, None)
-        raise ApiError(c.state.scroll_expired_status, "scroll_expired")
+        status = c.state.scroll_expired_status
+        raise ApiError(status, "expired_signature" if status == 403 else "scroll_expired")
     return _scroll_page(c, request, scroll_id, context)
 
 

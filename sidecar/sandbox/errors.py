@@ -31,6 +31,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Scroll context is expired or not found",
         "Контекст скролла истёк или не найден",
     ),
+    "expired_signature": ("Expired signature", "Истёк срок действия подписи"),
     "bad_param": ("Invalid parameter value: {name}", "Неверное значение параметра: {name}"),
     "bad_json": ("Request body is not valid JSON", "Тело запроса не является корректным JSON"),
     "bad_query": ("Query syntax error: {detail}", "Ошибка в запросе: {detail}"),

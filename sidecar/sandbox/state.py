@@ -70,7 +70,7 @@ class TrackerState:
     honour_accept_language: bool = True
     tolerate_not_provided_org: bool = True
     issue_conflict_status: int = 409
-    scroll_expired_status: int = 404
+    scroll_expired_status: int = 404  # 404, or 403 `Expired signature` as Tracker documents
     invalid_client_status: int = 401
     max_upload_bytes: int = 64 * 1024 * 1024
     page_cap: int = 10_000
@@ -154,6 +154,12 @@ class TrackerState:
     def next_issue_key(self, queue: str) -> str:
         numbers = [i.number for i in self.issues.values() if i.queue == queue]
         return f"{queue}-{max(numbers, default=0) + 1}"
+
+    def expire_scrolls(self) -> int:
+        """Let every open scroll context lapse now, as its TTL would; returns how many."""
+        for context in self.scrolls.values():
+            context.expires_at = float("-inf")
+        return len(self.scrolls)
 
     # Tokens and OAuth grants ----------------------------------------------------------------
 

@@ -165,6 +165,26 @@ async def test_expired_or_cleared_scroll_is_4xx(api: Api) -> None:
     assert cleared.status == 404
 
 
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(404, "Scroll context is expired or not found"), (403, "Expired signature")],
+)
+async def test_scrolls_expire_on_demand_with_the_chosen_answer(
+    api: Api, fake_tracker: FakeTrackerServer, status: int, message: str
+) -> None:
+    body = {"query": "Queue: TEST"}
+    first = await api("POST", SCROLL, json=body)
+    more = {"scrollId": first.headers["X-Scroll-Id"], "scrollTTLMillis": "60000"}
+    assert (await api("POST", "/v3/issues/_search", params=more, json=body)).status == 200
+    fake_tracker.call(lambda state: setattr(state, "scroll_expired_status", status))
+    assert fake_tracker.call(lambda state: state.expire_scrolls()) == 1
+    refused = await api("POST", "/v3/issues/_search", params=more, json=body)
+    assert refused.status == status
+    assert refused.json() == {"errors": {}, "errorMessages": [message], "statusCode": status}
+    again = await api("POST", SCROLL, json=body)  # a new search opens a new context
+    assert keys(again) == ["TEST-1", "TEST-2"]
+
+
 async def test_count_is_a_bare_integer(api: Api) -> None:
     reply = await api(
         "POST", "/v3/issues/_count", json={"filter": {"assignee": "me()", "resolution": "empty()"}}
