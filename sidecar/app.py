@@ -19,7 +19,7 @@ from sidecar.api.system import Ready
 from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
-from sidecar.local.cache import TTLCache
+from sidecar.local.cache import FreshCache
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.timer import Timer
 from sidecar.rpc.endpoint import Endpoint
@@ -77,7 +77,7 @@ class App:
             session=self.session,
             config=ConfigStore(settings.resolved_config_dir()),
             timer=self.timer,
-            caches=Caches(issue_lists=TTLCache(settings.cache_ttl_s)),
+            caches=Caches(issue_lists=FreshCache(settings.cache_fresh_s, settings.cache_ttl_s)),
             notify=self.notify,
             client_id=env.get("YTRACKER_CLIENT_ID") or None,
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,

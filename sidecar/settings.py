@@ -37,6 +37,7 @@ class Settings:
     accept_language: str | None = _CLIENT.accept_language
     cooldown_ms: int = round(_CLIENT.cooldown_s * 1000)
     request_timeout_s: float = _CLIENT.request_timeout_s
+    cache_fresh_s: float = 5.0
     cache_ttl_s: float = 300.0
     log_level: str = "info"
     demo: bool = False
@@ -66,6 +67,7 @@ _ENV = {
     "accept_language": "YTRACKER_ACCEPT_LANGUAGE",
     "cooldown_ms": "YTRACKER_COOLDOWN_MS",
     "request_timeout_s": "YTRACKER_REQUEST_TIMEOUT_S",
+    "cache_fresh_s": "YTRACKER_CACHE_FRESH_S",
     "cache_ttl_s": "YTRACKER_CACHE_TTL_S",
     "log_level": "YTRACKER_LOG_LEVEL",
     "demo": "YTRACKER_DEMO",
@@ -74,11 +76,23 @@ _FLAGS = {"allow_http_loopback", "demo"}
 _LEVELS = ("debug", "info", "warning", "error")
 
 
+LIST_POLICY = """\
+Issue lists: identical get_issues calls in flight share one Tracker search, and
+the same first page is answered again for --cache-fresh-s seconds (a double
+effect, the start-up burst, a filter toggled back); after that every call, a
+Refresh included, asks Tracker. The last good page is kept --cache-ttl-s seconds
+for when Tracker cannot be reached. A write through the sidecar ends the window
+at once. Load more follows the sidecar's own cursor: when Tracker has forgotten
+the scroll (60 s), the search is re-opened after the rows already shown."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ytracker-sidecar",
-        description="Yandex Tracker backend for the YTracker desktop app: JSON-RPC 2.0 over "
+        description="Yandex Tracker backend for the YTracker desktop app: JSON-RPC 2.0 over\n"
         "stdin/stdout, one JSON message per line.",
+        epilog=LIST_POLICY,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
     add("--api-base-url", metavar="URL", help="Tracker API root [YTRACKER_API_BASE_URL]")
@@ -109,9 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"limit for one Tracker request ({defaults.request_timeout_s:g})",
     )
     add(
+        "--cache-fresh-s",
+        metavar="N",
+        help="reuse an identical issue-list first page for N s, 0: always ask "
+        f"({defaults.cache_fresh_s:g})",
+    )
+    add(
         "--cache-ttl-s",
         metavar="N",
-        help=f"issue-list cache lifetime, 0 disables ({defaults.cache_ttl_s:g})",
+        help="keep the last good issue-list page N s, 0 disables list caching "
+        f"({defaults.cache_ttl_s:g})",
     )
     add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
     add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
@@ -143,6 +164,7 @@ def _convert(values: dict[str, object]) -> dict[str, Any]:
     converters: dict[str, Callable[[object], object]] = {
         "cooldown_ms": lambda v: _number(v, "--cooldown-ms", int),
         "request_timeout_s": lambda v: _number(v, "--request-timeout-s", float),
+        "cache_fresh_s": lambda v: _number(v, "--cache-fresh-s", float),
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
         "config_dir": lambda v: Path(str(v)).expanduser(),
         "log_level": lambda v: str(v).lower(),

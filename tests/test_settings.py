@@ -17,6 +17,7 @@ def test_defaults() -> None:
     s = settings([])
     assert s.api_base_url == "https://api.tracker.yandex.net"
     assert (s.cooldown_ms, s.request_timeout_s, s.cache_ttl_s) == (350, 30.0, 300.0)
+    assert 0 < s.cache_fresh_s <= 10  # a Refresh reaches Tracker after a few seconds
     assert (s.secrets, s.log_level, s.demo, s.allow_http_loopback) == (
         "keyring",
         "info",
@@ -30,6 +31,11 @@ def test_env_twins_and_flag_precedence() -> None:
     s = settings(["--cooldown-ms", "0"], env)
     assert (s.cooldown_ms, s.secrets, s.demo) == (0, "memory", True)
     assert settings([], {"YTRACKER_CONFIG_DIR": "/x"}).config_dir == Path("/x")
+    fresh = settings(["--cache-fresh-s", "2.5"], {"YTRACKER_CACHE_FRESH_S": "9"})
+    assert (fresh.cache_fresh_s, settings([], {"YTRACKER_CACHE_FRESH_S": "0"}).cache_fresh_s) == (
+        2.5,
+        0.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,6 +47,8 @@ def test_env_twins_and_flag_precedence() -> None:
         (["--oauth-base-url", "ftp://x"], {}),
         (["--cooldown-ms", "abc"], {}),
         (["--cooldown-ms", "-1"], {}),
+        (["--cache-fresh-s", "soon"], {}),
+        ([], {"YTRACKER_CACHE_FRESH_S": "-1"}),
         (["--log-level", "loud"], {}),
         ([], {"YTRACKER_SECRETS": "plaintext"}),
     ],

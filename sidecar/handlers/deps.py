@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from sidecar.api.issues import IssuePagePayload
 from sidecar.handlers.convert import display_keys
-from sidecar.local.cache import TTLCache
+from sidecar.handlers.scrolls import Search, Searches
+from sidecar.local.cache import FreshCache, SharedCalls, TTLCache
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.timer import Timer
 from sidecar.session.manager import SessionManager
@@ -29,23 +30,40 @@ class Call(Protocol):
 
 
 @dataclass
-class Caches:
-    """Issue lists expire after --cache-ttl-s; catalogs and the login last for the session."""
+class ListEntry:
+    """A first page as Tracker gave it, and the search its cursor continues (None: last page)."""
 
-    issue_lists: TTLCache[IssuePagePayload]
+    page: IssuePagePayload
+    search: Search | None
+
+
+@dataclass
+class Caches:
+    """First pages are fresh for --cache-fresh-s and the last good answer for --cache-ttl-s;
+    `searches` are the cursors handed out; catalogs and the login last for the session.
+
+    `list_generation` moves on with every write and sign-in, so a search that was on its way
+    meanwhile is neither cached nor shared with later calls.
+    """
+
+    issue_lists: FreshCache[ListEntry]
+    searches: Searches = field(default_factory=Searches)
+    list_calls: SharedCalls[ListEntry] = field(default_factory=SharedCalls)
+    list_generation: int = 0
     catalogs: TTLCache[list[Any]] = field(default_factory=lambda: TTLCache(None))
     login: TTLCache[str] = field(default_factory=lambda: TTLCache(None))
-    scroll_tokens: dict[str, str] = field(default_factory=dict)
 
     def after_mutation(self) -> None:
         """Any write through the sidecar may change what a list shows."""
-        self.issue_lists.clear()
+        self.issue_lists.stale_all()
+        self.list_generation += 1
 
     def clear(self) -> None:
         self.issue_lists.clear()
+        self.searches.clear()
+        self.list_generation += 1
         self.catalogs.clear()
         self.login.clear()
-        self.scroll_tokens.clear()
 
 
 @dataclass

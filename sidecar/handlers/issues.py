@@ -2,8 +2,11 @@
 
 Business rules of `docs/frontend-contract.md` §9.1, §9.2, §9.8: default query, `me()` rewriting in
 `filter.assignee`, sorted scroll pages of 100 (or the caller's `perScroll`, which the app never
-sends) with a 60 s TTL, `has_more` = a scroll id came back. First pages are cached for
---cache-ttl-s while their scroll context is still alive and has not been continued.
+sends), `has_more` = a cursor came back. The list policy (protocol/README.md): identical
+first-page calls in flight share one search; a first page is reused for --cache-fresh-s and kept
+as the last good page for --cache-ttl-s (`deps.caches.issue_lists.last_good(list_key(...))`);
+writes end the window at once. `next_scroll_id` is the sidecar's own cursor (`scrolls.py`), so
+Load more survives Tracker forgetting the scroll.
 Edits follow §5: PATCH bodies carry only the given values (passed through untouched, empty
 strings included); `create_issue` trims and requires `queue` and `summary`.
 """
@@ -26,8 +29,8 @@ from sidecar.api.issues import (
     UpdateIssueParams,
 )
 from sidecar.errors import InvalidInput
-from sidecar.handlers import convert
-from sidecar.handlers.deps import Call, Deps
+from sidecar.handlers import convert, scrolls
+from sidecar.handlers.deps import Call, Deps, ListEntry
 from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import present, write
 from sidecar.tracker import pagination
@@ -37,9 +40,6 @@ from sidecar.tracker.models import IssueWire
 FIELDS = "key,summary,description,status,priority,type,assignee,tags,followers,spent,timeSpent"
 DEFAULT_QUERY = "Assignee: me() Resolution: empty()"
 PER_SCROLL = 100
-SCROLL_TTL_MS = 60_000
-# A cached first page is served only while its scroll context can still be continued.
-SCROLL_REUSE_S = SCROLL_TTL_MS / 1000 - 10
 EMPTY_QUEUE = "Queue cannot be empty"
 EMPTY_SUMMARY = "Summary cannot be empty"
 MISSING_SCROLL_ID = (
@@ -50,56 +50,69 @@ MISSING_SCROLL_ID = (
 
 async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePagePayload:
     """One page of a query or filter search (the first page when no scroll id is given)."""
+    cursor = params.scroll() or None
+    if cursor is not None:
+        return await _load_more(deps, cursor)
     body = await search_body(deps, params.query, params.filter)
-    scroll_id = params.scroll() or None
-    per_scroll = params.per_scroll or PER_SCROLL
-    if scroll_id is not None:  # the context moves on: its first page would now skip pages
-        deps.caches.issue_lists.drop_where(lambda page: page.next_scroll_id == scroll_id)
-    cache_key = _cache_key(body, per_scroll) if scroll_id is None else None
-    cached = _cached_page(deps, cache_key)
-    if cached is not None:
-        return cached
-    page = await _fetch_page(deps, body, scroll_id, per_scroll)
-    if cache_key is not None:
-        deps.caches.issue_lists.put(cache_key, page)
-    return page
+    return _served(deps, await _first_page(deps, body, params.per_scroll or PER_SCROLL))
 
 
-async def _fetch_page(
-    deps: Deps, body: dict[str, Any], scroll_id: str | None, per_scroll: int
-) -> IssuePagePayload:
-    scroll = await pagination.search_scroll(
-        deps.tracker,
-        body,
-        fields=FIELDS,
-        scroll_id=scroll_id,
-        item_type=IssueWire,
-        per_scroll=per_scroll,
-        ttl_ms=SCROLL_TTL_MS,
-    )
-    if scroll.scroll_id is not None:
-        deps.caches.scroll_tokens[scroll.scroll_id] = scroll.scroll_token or ""
-    hours, keys = deps.workday_hours(), deps.keys
-    return IssuePagePayload(
-        issues=[convert.issue(w, hours, keys) for w in scroll.items],
-        next_scroll_id=scroll.scroll_id,
-        total_count=scroll.total_count,
-        has_more=scroll.scroll_id is not None,
-    )
-
-
-def _cache_key(body: dict[str, Any], per_scroll: int) -> bytes:
+def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
+    """What makes two first-page calls identical: the search body and the page size."""
     return msgspec.json.encode([body, per_scroll], order="sorted")
 
 
-def _cached_page(deps: Deps, key: bytes | None) -> IssuePagePayload | None:
-    if key is None:
-        return None
-    page = deps.caches.issue_lists.get(key)
-    age = deps.caches.issue_lists.age(key)
-    if page is None or (page.has_more and (age or 0) > SCROLL_REUSE_S):
-        return None
-    return page
+async def _first_page(deps: Deps, body: dict[str, Any], per_scroll: int) -> ListEntry:
+    caches = deps.caches
+    key = list_key(body, per_scroll)
+    fresh = caches.issue_lists.fresh(key)
+    if fresh is not None:
+        return fresh
+    marks = (caches.list_generation, deps.session.generation)
+    return await caches.list_calls.run(
+        (key, marks), lambda: _search(deps, key, body, per_scroll, marks)
+    )
+
+
+async def _search(
+    deps: Deps, key: bytes, body: dict[str, Any], per_scroll: int, marks: tuple[int, int]
+) -> ListEntry:
+    search, rows = await scrolls.open_search(
+        deps.tracker, key, body, per_scroll, fields=FIELDS, item_type=IssueWire
+    )
+    entry = ListEntry(_payload(deps, rows, None), search if rows.has_more else None)
+    if entry.search is not None:
+        deps.caches.searches.open(entry.search)
+    if marks == (deps.caches.list_generation, deps.session.generation):  # no write meanwhile
+        deps.caches.issue_lists.put(key, entry)
+    return entry
+
+
+def _served(deps: Deps, entry: ListEntry) -> IssuePagePayload:
+    if entry.search is None:
+        return entry.page
+    cursor = deps.caches.searches.cursor(entry.search, len(entry.page.issues))
+    return msgspec.structs.replace(entry.page, next_scroll_id=cursor)
+
+
+async def _load_more(deps: Deps, cursor: str) -> IssuePagePayload:
+    search, offset = deps.caches.searches.find(cursor)
+    rows = await scrolls.rows_after(
+        deps.tracker, search, offset, fields=FIELDS, item_type=IssueWire
+    )
+    following = offset + len(rows.items)
+    next_id = deps.caches.searches.cursor(search, following) if rows.has_more else None
+    return _payload(deps, rows, next_id)
+
+
+def _payload(deps: Deps, rows: scrolls.Rows[IssueWire], next_id: str | None) -> IssuePagePayload:
+    hours, keys = deps.workday_hours(), deps.keys
+    return IssuePagePayload(
+        issues=[convert.issue(w, hours, keys) for w in rows.items],
+        next_scroll_id=next_id,
+        total_count=rows.total,
+        has_more=rows.has_more,
+    )
 
 
 async def search_body(deps: Deps, query: str | None, filter_: Any) -> dict[str, Any]:
@@ -142,20 +155,28 @@ def _dedupe(values: list[Any]) -> list[Any]:
 
 
 async def release_scroll_context(deps: Deps, params: ReleaseScrollParams, call: Call) -> None:
-    """Clear a scroll context on Tracker with the documented id → token body."""
+    """Drop the search a cursor continues and clear its scroll on Tracker (id → token body)."""
     scroll_id = params.scroll()
     if scroll_id is None:
         raise InvalidInput(MISSING_SCROLL_ID)
-    if not scroll_id.strip():
+    search = deps.caches.searches.release(scroll_id)
+    if search is None:
         return
-    if _still_cached(deps, scroll_id):
-        return  # a cached first page still offers this context; Tracker expires it by TTL
-    token = deps.caches.scroll_tokens.pop(scroll_id, "")
-    await pagination.clear_scroll(deps.tracker, {scroll_id: token})
+    async with search.lock:  # a Load more still running on it finishes first
+        if _offered_fresh(deps, search):
+            return
+        tokens = search.take_scroll()
+    if tokens:
+        await pagination.clear_scroll(deps.tracker, tokens)
 
 
-def _still_cached(deps: Deps, scroll_id: str) -> bool:
-    return any(page.next_scroll_id == scroll_id for page in deps.caches.issue_lists.values())
+def _offered_fresh(deps: Deps, search: scrolls.Search) -> bool:
+    """A fresh cached first page still offers this scroll where it stands, so a Refresh inside
+    the window continues it; left alone, Tracker expires it by its TTL."""
+    return any(
+        entry.search is search and search.position == len(entry.page.issues)
+        for entry in deps.caches.issue_lists.fresh_values()
+    )
 
 
 async def get_issue(deps: Deps, params: IssueKeyParams, call: Call) -> Issue:

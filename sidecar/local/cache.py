@@ -1,12 +1,17 @@
-"""A small time-bounded cache for issue lists, catalogs and the current login.
+"""Small in-memory caches: time-bounded values, fresh-then-last-good pages, shared calls.
 
-Owns: expiry and invalidation. Must not know: what is cached or why it is invalidated.
+Owns: expiry, freshness, invalidation and in-flight sharing. Must not know: what is cached or
+why it is invalidated.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Hashable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -30,24 +35,121 @@ class TTLCache(Generic[V]):
             return None
         return value
 
-    def age(self, key: Hashable) -> float | None:
-        entry = self._entries.get(key)
-        return None if entry is None else self._clock() - entry[0]
-
     def put(self, key: Hashable, value: V) -> None:
         if self.ttl_s != 0:
             self._entries[key] = (self._clock(), value)
-
-    def values(self) -> list[V]:
-        """Live values (expired entries are dropped on the way)."""
-        return [v for k in list(self._entries) if (v := self.get(k)) is not None]
-
-    def drop_where(self, predicate: Callable[[V], bool]) -> None:
-        for key in [k for k, (_, v) in self._entries.items() if predicate(v)]:
-            del self._entries[key]
 
     def clear(self) -> None:
         self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass
+class _Kept(Generic[V]):
+    value: V
+    stored_at: float
+    stale: bool = False
+
+
+class FreshCache(Generic[V]):
+    """A value answers as fresh for `fresh_s` after it was stored, and stays the last good
+    value for `keep_s` (0 stores nothing); at most `limit` keys, the least recently stored go.
+
+    `fresh_s` never exceeds `keep_s`. `stale_all` ends every window at once but keeps the values
+    as last good: what changed them is known, what they were is still the best offline answer.
+    """
+
+    def __init__(
+        self,
+        fresh_s: float,
+        keep_s: float,
+        *,
+        limit: int = 32,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.fresh_s, self.keep_s = min(fresh_s, keep_s), keep_s
+        self._limit, self._clock = limit, clock
+        self._entries: OrderedDict[Hashable, _Kept[V]] = OrderedDict()
+
+    def fresh(self, key: Hashable) -> V | None:
+        kept = self._kept(key)
+        return kept.value if kept is not None and self._is_fresh(kept) else None
+
+    def last_good(self, key: Hashable) -> tuple[V, float] | None:
+        """The value last stored for `key`, fresh or not, and its age in seconds."""
+        kept = self._kept(key)
+        return None if kept is None else (kept.value, self._clock() - kept.stored_at)
+
+    def fresh_values(self) -> list[V]:
+        return [kept.value for kept in self._entries.values() if self._is_fresh(kept)]
+
+    def put(self, key: Hashable, value: V) -> None:
+        if self.keep_s <= 0:
+            return
+        self._entries.pop(key, None)
+        self._entries[key] = _Kept(value, self._clock())
+        while len(self._entries) > self._limit:
+            self._entries.popitem(last=False)
+
+    def stale_all(self) -> None:
+        for kept in self._entries.values():
+            kept.stale = True
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _is_fresh(self, kept: _Kept[V]) -> bool:
+        return not kept.stale and self._clock() - kept.stored_at < self.fresh_s
+
+    def _kept(self, key: Hashable) -> _Kept[V] | None:
+        kept = self._entries.get(key)
+        if kept is not None and self._clock() - kept.stored_at >= self.keep_s:
+            del self._entries[key]
+            return None
+        return kept
+
+
+@dataclass
+class _Run(Generic[V]):
+    task: asyncio.Future[V]
+    waiters: int = 0
+
+
+class SharedCalls(Generic[V]):
+    """Calls with equal keys made while one is running share its result (or its exception).
+
+    The shared run belongs to no caller: cancelling one caller leaves it to the others, and it
+    is cancelled only when its last caller is.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, _Run[V]] = {}
+
+    async def run(self, key: Hashable, make: Callable[[], Awaitable[V]]) -> V:
+        run = self._running.get(key)
+        if run is None:
+            run = self._running[key] = _Run(asyncio.ensure_future(make()))
+            run.task.add_done_callback(partial(self._done, key))
+        run.waiters += 1
+        try:
+            return await asyncio.shield(run.task)
+        except asyncio.CancelledError:
+            if run.waiters == 1:
+                run.task.cancel()
+            raise
+        finally:
+            run.waiters -= 1
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    def _done(self, key: Hashable, task: asyncio.Future[V]) -> None:
+        if self._running.get(key) is not None and self._running[key].task is task:
+            del self._running[key]
+        if not task.cancelled():
+            task.exception()  # seen here, so a run whose callers all left is not reported

@@ -1,7 +1,7 @@
 """Tracker's paging schemes as helpers over `TrackerClient`.
 
-Owns: scroll pages and their release (issue search), page-number pagination, the id cursor,
-and `Link` header parsing (comma-joined and repeated-header forms).
+Owns: scroll pages and their release (issue search), one page-mode search page, page-number
+pagination, the id cursor, and `Link` header parsing (comma-joined and repeated-header forms).
 Must not know: which endpoint feeds which command, or the frontend's paging state.
 """
 
@@ -91,6 +91,25 @@ async def search_scroll(
         scroll_token=response.headers.get("X-Scroll-Token") or None,
         total_count=header_int(response, "X-Total-Count"),
     )
+
+
+async def search_page(
+    client: TrackerClient,
+    body: Mapping[str, Any],
+    *,
+    fields: str,
+    per_page: int,
+    page: int,
+    item_type: type[T],
+) -> tuple[list[T], int | None]:
+    """One page of `POST /v3/issues/_search` in page mode and its `X-Total-Count`.
+
+    Page mode reaches only the first 10,000 rows and caps the count there.
+    """
+    params: dict[str, str | int] = {"fields": fields, "perPage": per_page, "page": page}
+    response = await client.request("POST", SEARCH_PATH, params=params, json=body, idempotent=True)
+    items = response.json(list[item_type])  # type: ignore[valid-type]
+    return items, header_int(response, "X-Total-Count")
 
 
 async def clear_scroll(

@@ -68,11 +68,11 @@ def test_an_out_of_range_size_is_invalid_params(signed_in: Sidecar, size: object
     assert error["code"] == -32602 and "perScroll" in error["message"]
 
 
-def test_a_refresh_after_loading_more_starts_a_fresh_scroll(
+def test_a_cached_first_page_after_loading_more_continues_at_its_own_rows(
     signed_in: Sidecar, fake_tracker: FakeTrackerServer
 ) -> None:
-    """Tracker's scroll context moves on with every page, so a first page whose context was
-    continued can no longer be served from the cache: its `next_scroll_id` would skip pages."""
+    """Tracker's scroll moved on when the first page was continued, so the cached first page's
+    cursor re-opens the search at row 3 (one page-mode request) instead of skipping a page."""
     params = {"query": QUERY, "perScroll": 3}
     first = signed_in.result("get_issues", params)
     more = {"query": QUERY, "scroll_id": first["next_scroll_id"]}
@@ -86,19 +86,26 @@ def test_a_refresh_after_loading_more_starts_a_fresh_scroll(
     more = {"query": QUERY, "scroll_id": again["next_scroll_id"]}
     second = signed_in.result("get_issues", more)
     assert [i["key"] for i in second["issues"]] == ["TEST-4", "TEST-5", "TEST-6"]
-    assert len(searches(fake_tracker)) == 4
+    reopened = searches(fake_tracker)[-1]
+    assert (reopened["perPage"], reopened["page"]) == ("3", "2")
+    assert len(searches(fake_tracker)) == 3
 
 
-def test_a_refresh_without_loading_more_is_served_from_the_cache(
+def test_a_refresh_inside_the_window_is_served_from_the_cache(
     signed_in: Sidecar, fake_tracker: FakeTrackerServer
 ) -> None:
+    """Release + first page, as the app's Refresh does: the released cursor is gone, the new
+    one continues the scroll the cached page came with (Tracker was not asked to clear it)."""
     params = {"query": QUERY, "perScroll": 3}
     first = signed_in.result("get_issues", params)
     assert (
         signed_in.result("release_scroll_context", {"scroll_id": first["next_scroll_id"]}) is None
     )
-    assert signed_in.result("get_issues", params) == first
-    more = {"query": QUERY, "scroll_id": first["next_scroll_id"]}
+    again = signed_in.result("get_issues", params)
+    assert {**again, "next_scroll_id": None} == {**first, "next_scroll_id": None}
+    assert again["next_scroll_id"] != first["next_scroll_id"]
+    more = {"query": QUERY, "scroll_id": again["next_scroll_id"]}
     page = signed_in.result("get_issues", more)
     assert [i["key"] for i in page["issues"]] == ["TEST-4", "TEST-5", "TEST-6"]
     assert len(searches(fake_tracker)) == 2
+    assert fake_tracker.requests_to("POST", r"/scroll/_clear$") == []
