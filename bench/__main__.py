@@ -1,7 +1,7 @@
 """`python -m bench [--quick] [--only NAME ...]`: run the scenarios, print the table.
 
 Scenarios (each module's docstring says what it measures and its target):
-percall, bulk, burst, cooldown, transfers, cache. `--quick` is the CI smoke: one run, small
+percall, bulk, burst, cooldown, transfers, cache, reopen. `--quick` is the CI smoke: one run, small
 data. Missed targets are marked in the table; the exit code is non-zero only when a scenario
 fails to run. Needs the `dev` and `bench` extras (`bash scripts/bootstrap.sh dev,bench`).
 """
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from types import ModuleType
 
-from bench import bulk, burst, cache, cooldown, percall, transfers
+from bench import bulk, burst, cache, cooldown, percall, reopen, transfers
 from bench.context import FULL, QUICK, Setup
 from bench.fake import BenchFake, instant_answers
 from bench.report import Row, table
@@ -30,6 +30,7 @@ SCENARIOS: dict[str, ModuleType] = {
     "cooldown": cooldown,
     "transfers": transfers,
     "cache": cache,
+    "reopen": reopen,
 }
 
 

@@ -26,11 +26,12 @@ SIDECAR = [sys.executable, "-m", "sidecar"]
 PIPE_CAPACITY = 64 * 1024
 
 
-def sidecar_args(fake: BenchFake, cooldown_ms: int) -> list[str]:
+def sidecar_args(fake: BenchFake, cooldown_ms: int, extra: tuple[str, ...] = ()) -> list[str]:
     return [
         *("--api-base-url", fake.url, "--oauth-base-url", fake.url + "/oauth"),
         *("--ca-file", fake.ca_file, "--secrets", "memory"),
         *("--cooldown-ms", str(cooldown_ms), "--log-level", "warning"),
+        *extra,
     ]
 
 
@@ -38,13 +39,18 @@ class SidecarPipe:
     """One sidecar process, signed in to the fake as alice."""
 
     def __init__(
-        self, fake: BenchFake, *, cooldown_ms: int, command: list[str] | None = None
+        self,
+        fake: BenchFake,
+        *,
+        cooldown_ms: int,
+        command: list[str] | None = None,
+        extra: tuple[str, ...] = (),
     ) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-sidecar-")
         env = {**os.environ, "YTRACKER_CONFIG_DIR": str(Path(self._scratch.name) / "config")}
         self._stderr = (Path(self._scratch.name) / "stderr.log").open("wb")
         self.proc = subprocess.Popen(
-            [*(command or SIDECAR), *sidecar_args(fake, cooldown_ms)],
+            [*(command or SIDECAR), *sidecar_args(fake, cooldown_ms, extra)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
