@@ -38,7 +38,8 @@ class Issue(Dto):
 
 
 class IssuePagePayload(Dto):
-    """Result of `get_issues`: one scroll page; `has_more` means a scroll id came back."""
+    """Result of `get_issues`: one page; `next_scroll_id` is the sidecar's opaque cursor (it
+    outlives Tracker's scroll), and `has_more` means one came back."""
 
     issues: list[Issue]
     next_scroll_id: str | None

@@ -76,7 +76,7 @@ export interface Methods {
   get_timer_state: { params: NoParams; result: TimerState };
   /** One page of a query or filter search (the first page when no scroll id is given). */
   get_issues: { params: GetIssuesParams; result: IssuePagePayload };
-  /** Clear a scroll context on Tracker with the documented id → token body. */
+  /** Drop the search a cursor continues and clear its scroll on Tracker (id → token body). */
   release_scroll_context: { params: ReleaseScrollParams; result: null };
   /** GET /v3/issues/<key>?fields=… → Issue. */
   get_issue: { params: IssueKeyParams; result: Issue };

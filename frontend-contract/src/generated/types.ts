@@ -240,7 +240,8 @@ export interface IssueKeyParams {
   issueKey: string;
 }
 
-/** Result of `get_issues`: one scroll page; `has_more` means a scroll id came back. */
+/** Result of `get_issues`: one page; `next_scroll_id` is the sidecar's opaque cursor (it
+outlives Tracker's scroll), and `has_more` means one came back. */
 export interface IssuePagePayload {
   issues: Issue[];
   next_scroll_id: string | null;
