@@ -240,7 +240,8 @@ async def _reopen_paged(
     if reachable is not None:
         if reachable < (search.total or 0) and offset + search.per_scroll > reachable:
             return None
-        search.total = reachable
+        if reachable < PAGE_MODE_ROWS:  # a capped count says nothing of the rows past the cap
+            search.total = reachable
     return Rows(rows, search.total, _more_after(search, offset, rows))
 
 
