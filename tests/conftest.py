@@ -4,16 +4,24 @@ conftest.py of their own test folder.
 - `fake_tracker_server` (session): one `FakeTrackerServer` (HTTPS, trustme CA) for the run.
 - `fake_tracker` (function): the same server, reset to a fresh `test_state()` with no faults
   and an empty request log before the test. See `tests/fakes/tracker.py` for its API.
+- `fake_client` (function): an in-process `TrackerClient` on `fake_tracker`, signed in with the
+  fake's token, no cooldown, retries without sleeping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.fakes.tracker import FakeTrackerServer
+from sidecar.tracker.auth import Credentials
+from sidecar.tracker.client import TrackerClient
+from sidecar.tracker.config import ClientConfig
+from sidecar.tracker.retry import RetryPolicy
+from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
+from tests.tracker.conftest import FakeCredentials
 
 # Timing belongs to the benchmarks: on a loaded machine (CI, parallel work) hypothesis's
 # deadline and its too_slow health check failed property tests that were right. The hostile
@@ -33,3 +41,18 @@ def fake_tracker_server() -> Iterator[FakeTrackerServer]:
 def fake_tracker(fake_tracker_server: FakeTrackerServer) -> FakeTrackerServer:
     fake_tracker_server.reset()
     return fake_tracker_server
+
+
+@pytest.fixture
+async def fake_client(fake_tracker: FakeTrackerServer) -> AsyncIterator[TrackerClient]:
+    config = ClientConfig(
+        api_base_url=fake_tracker.url,
+        oauth_base_url=fake_tracker.oauth_url,
+        ca_file=fake_tracker.ca_file,
+        cooldown_s=0.0,
+        retry=RetryPolicy(sleep_scale=0),
+    )
+    provider = FakeCredentials(Credentials(TOKEN, "oauth", ORG_ID, "yandex360"))
+    client = TrackerClient(config, provider, logger=logging.getLogger("test.fake"))
+    yield client
+    await client.close()

@@ -7,21 +7,14 @@ thousand. The spawned-sidecar tests cover the same paths with the fake's cap low
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-
 import msgspec
 import pytest
 
 from sidecar.handlers import scrolls
 from sidecar.sandbox.model import Issue, Queue
 from sidecar.sandbox.state import TrackerState
-from sidecar.tracker.auth import Credentials
 from sidecar.tracker.client import TrackerClient
-from sidecar.tracker.config import ClientConfig
-from sidecar.tracker.retry import RetryPolicy
-from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
-from tests.tracker.conftest import FakeCredentials
+from tests.fakes.tracker import FakeTrackerServer
 
 ROWS = 10_050
 BODY = {"query": "Queue: HUGE"}
@@ -40,18 +33,9 @@ def seed(state: TrackerState) -> None:
 
 
 @pytest.fixture
-async def client(fake_tracker: FakeTrackerServer) -> AsyncIterator[TrackerClient]:
+def client(fake_tracker: FakeTrackerServer, fake_client: TrackerClient) -> TrackerClient:
     fake_tracker.call(seed)
-    config = ClientConfig(
-        api_base_url=fake_tracker.url,
-        ca_file=fake_tracker.ca_file,
-        cooldown_s=0.0,
-        retry=RetryPolicy(sleep_scale=0),
-    )
-    provider = FakeCredentials(Credentials(TOKEN, "oauth", ORG_ID, "yandex360"))
-    tracker = TrackerClient(config, provider, logger=logging.getLogger("test.reopen"))
-    yield tracker
-    await tracker.close()
+    return fake_client
 
 
 def keys(rows: scrolls.Rows[Key]) -> list[str]:

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 import pytest
 
 from sidecar.tracker import errors, oauth
-from sidecar.tracker.auth import Credentials
 from sidecar.tracker.client import TrackerClient, api_path
-from sidecar.tracker.config import ClientConfig
 from sidecar.tracker.pagination import search_scroll
-from sidecar.tracker.retry import RetryPolicy
-from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, TOKEN, FakeTrackerServer
-from tests.tracker.conftest import FakeCredentials
+from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, FakeTrackerServer
 
 
 class IssueKey(msgspec.Struct):
     key: str
-
-
-@pytest.fixture
-async def fake_client(fake_tracker: FakeTrackerServer) -> AsyncIterator[TrackerClient]:
-    config = ClientConfig(
-        api_base_url=fake_tracker.url,
-        oauth_base_url=fake_tracker.oauth_url,
-        ca_file=fake_tracker.ca_file,
-        cooldown_s=0.0,
-        retry=RetryPolicy(sleep_scale=0),
-    )
-    provider = FakeCredentials(Credentials(TOKEN, "oauth", ORG_ID, "yandex360"))
-    client = TrackerClient(config, provider, logger=logging.getLogger("test.fake"))
-    yield client
-    await client.close()
 
 
 async def test_myself_with_the_fakes_token(fake_client: TrackerClient) -> None:
