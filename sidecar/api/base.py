@@ -18,6 +18,11 @@ class Dto(msgspec.Struct, kw_only=True, gc=False):
     """
 
 
+class SidecarDto(msgspec.Struct, kw_only=True, gc=False, rename="camel"):
+    """A result or notification the old backend never had (the tray, `notify`): camelCase keys
+    like params, since no Rust struct fixes them; every field always present, like `Dto`."""
+
+
 class Params(msgspec.Struct, kw_only=True, rename="camel"):
     """A method's params object: camelCase keys as the frontend passes them to `invoke`."""
 
