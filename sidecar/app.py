@@ -1,13 +1,15 @@
 """Composition root: builds every service from the settings, serves a transport, shuts down.
 
-Owns: construction order, the `ready` notification, the demo wiring and the teardown order
-(timer, HTTP session, demo server). Knows everything; nothing imports it but the CLI.
+Owns: construction order, the `ready` notification, the demo wiring, which events the tray
+follows (every `timer-tick`), and the teardown order (tray, timer, HTTP session, demo server).
+Knows everything; nothing imports it but the CLI.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 import threading
 from dataclasses import replace
@@ -19,6 +21,7 @@ from sidecar.api.system import Ready
 from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
+from sidecar.handlers.tray import TrackerTraySource
 from sidecar.local.cache import FreshCache
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.timer import Timer
@@ -33,12 +36,15 @@ from sidecar.settings import Settings
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
 from sidecar.tracker.retry import RetryPolicy
+from sidecar.tray.service import TrayOptions, TrayService
 from sidecar.wire_errors import translate
 
 log = logging.getLogger("sidecar.app")
 # In-flight work gets this long to finish at shutdown; with the cancel and flush grace and
 # closing the HTTP session the process still exits inside the interface's 2 s.
 DRAIN_TIMEOUT_S = 1.0
+# Tests only: the length of the tray's minute (reminders, the wrap-up check), in seconds.
+MINUTE_ENV = "YTRACKER_TRAY_MINUTE_S"
 
 
 def client_config(settings: Settings) -> ClientConfig:
@@ -53,6 +59,26 @@ def client_config(settings: Settings) -> ClientConfig:
         user_agent=f"ytracker-sidecar/{__version__}",
         retry=RetryPolicy.from_env(),
     )
+
+
+def tray_options(settings: Settings, env: dict[str, str]) -> TrayOptions:
+    return TrayOptions(
+        refresh_s=settings.tray_interval_s,
+        minute_s=_minute_s(env),
+        notifications=not settings.no_notifications,
+    )
+
+
+def _minute_s(env: dict[str, str]) -> float:
+    raw = env.get(MINUTE_ENV, "").strip()
+    try:
+        value = float(raw) if raw else 60.0
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        log.warning("%s must be a positive number of seconds; using 60", MINUTE_ENV)
+        return 60.0
+    return value
 
 
 def session_store(settings: Settings) -> SessionStore:
@@ -71,7 +97,7 @@ class App:
         self.endpoint: Endpoint | None = None
         self.session = SessionManager(store)
         self.tracker = TrackerClient(client_config(settings), self.session, logger=log)
-        self.timer = Timer(self.notify)
+        self.timer = Timer(self._timer_event)
         self.deps = Deps(
             tracker=self.tracker,
             session=self.session,
@@ -87,6 +113,19 @@ class App:
         self.session.refresher = make_refresher(
             self.tracker, self.deps.client_id, self.deps.client_secret
         )
+        self.tray = TrayService(
+            TrackerTraySource(self.deps),
+            timer=self.timer.state,
+            config=self.deps.config.load,
+            own_writes=self.deps.own_writes,
+            notify=self.notify,
+            options=tray_options(settings, env),
+        )
+        self.deps.tray = self.tray
+
+    def _timer_event(self, method: str, params: Any) -> None:
+        self.notify(method, params)
+        self.tray.timer_changed(params)
 
     def notify(self, method: str, params: Any) -> None:
         if self.endpoint is not None:
@@ -120,10 +159,12 @@ class App:
         )
         self.notify(READY, Ready(version=__version__, protocol=PROTOCOL_VERSION))
         _preload_http_stack()
+        self.tray.start()
         try:
             return await self.endpoint.serve()
         finally:
             log.debug("stopped serving; closing the HTTP session")
+            self.tray.close()
             self.timer.close()
             await self.tracker.close()
             log.debug("HTTP session closed")

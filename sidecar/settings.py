@@ -9,6 +9,7 @@ Must not know: what the settings drive. Invalid values raise SettingsError (the 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -39,6 +40,8 @@ class Settings:
     request_timeout_s: float = _CLIENT.request_timeout_s
     cache_fresh_s: float = 5.0
     cache_ttl_s: float = 300.0
+    tray_interval_s: float = 300.0
+    no_notifications: bool = False
     log_level: str = "info"
     demo: bool = False
 
@@ -69,10 +72,12 @@ _ENV = {
     "request_timeout_s": "YTRACKER_REQUEST_TIMEOUT_S",
     "cache_fresh_s": "YTRACKER_CACHE_FRESH_S",
     "cache_ttl_s": "YTRACKER_CACHE_TTL_S",
+    "tray_interval_s": "YTRACKER_TRAY_INTERVAL_S",
+    "no_notifications": "YTRACKER_NO_NOTIFICATIONS",
     "log_level": "YTRACKER_LOG_LEVEL",
     "demo": "YTRACKER_DEMO",
 }
-_FLAGS = {"allow_http_loopback", "demo"}
+_FLAGS = {"allow_http_loopback", "demo", "no_notifications"}
 _LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -134,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the last good issue-list page N s, 0 disables list caching "
         f"({defaults.cache_ttl_s:g})",
     )
+    add(
+        "--tray-interval-s",
+        metavar="N",
+        help="background refresh of the tray's issues, 0 disables "
+        f"({defaults.tray_interval_s:g}) [YTRACKER_TRAY_INTERVAL_S]",
+    )
+    add(
+        "--no-notifications",
+        action="store_true",
+        default=None,
+        help="send no `notify` messages [YTRACKER_NO_NOTIFICATIONS]",
+    )
     add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
     add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
     add("--version", action="store_true", help="print the version and exit")
@@ -166,6 +183,7 @@ def _convert(values: dict[str, object]) -> dict[str, Any]:
         "request_timeout_s": lambda v: _number(v, "--request-timeout-s", float),
         "cache_fresh_s": lambda v: _number(v, "--cache-fresh-s", float),
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
+        "tray_interval_s": lambda v: _number(v, "--tray-interval-s", float),
         "config_dir": lambda v: Path(str(v)).expanduser(),
         "log_level": lambda v: str(v).lower(),
         "api_base_url": lambda v: str(v).rstrip("/"),
@@ -191,6 +209,8 @@ def validate(settings: Settings) -> None:
         raise SettingsError(f"--log-level must be one of {', '.join(_LEVELS)}")
     if settings.request_timeout_s <= 0:
         raise SettingsError("--request-timeout-s must be greater than 0")
+    if not math.isfinite(settings.tray_interval_s):
+        raise SettingsError("--tray-interval-s must be a finite number of seconds")
     for flag, url in (
         ("--api-base-url", settings.api_base_url),
         ("--oauth-base-url", settings.oauth_base_url),

@@ -20,6 +20,7 @@ from sidecar import PROTOCOL_VERSION
 from sidecar.api.base import NoParams
 from sidecar.api.local import TimerState, TimerStopped
 from sidecar.api.system import Progress, Ready
+from sidecar.api.tray import Notice, TrayState
 from sidecar.errors import RETRYABLE_KINDS, ErrorData, ErrorKind
 from sidecar.handlers import COMMANDS, describe
 from sidecar.rpc import protocol
@@ -79,7 +80,20 @@ SERVER_NOTIFICATIONS = (
         "timer-tick", TimerState, "On every timer change and every 60 s while the timer runs."
     ),
     NotificationSpec(
-        "timer-stopped", TimerStopped, "Reserved for a shell's tray 'Stop timer' action."
+        "timer-stopped",
+        TimerStopped,
+        "After `tray_stop_timer` stopped a running timer: the app offers to log the time.",
+    ),
+    NotificationSpec(
+        "tray",
+        TrayState,
+        "The tray menu and title, whenever they change (timer, minute, refresh, sign-out).",
+    ),
+    NotificationSpec(
+        "notify",
+        Notice,
+        "A desktop notification to show (unless --no-notifications): timer started/stopped "
+        "from the tray, reminders, the workday wrap-up, changes in the user's issues.",
     ),
     NotificationSpec(
         protocol.PROGRESS, Progress, "Bytes done/total of a running attachment download or upload."

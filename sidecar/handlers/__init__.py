@@ -22,6 +22,7 @@ from sidecar.handlers import (
     local,
     system,
     transitions,
+    tray,
     users,
     worklogs,
 )
@@ -45,6 +46,11 @@ COMMANDS: dict[str, Handler] = {
     "start_timer": local.start_timer,
     "stop_timer": local.stop_timer,
     "get_timer_state": local.get_timer_state,
+    # the tray (the old app's native menu and notifications)
+    "get_tray_state": tray.get_tray_state,
+    "tray_refresh": tray.tray_refresh,
+    "tray_start_timer": tray.tray_start_timer,
+    "tray_stop_timer": tray.tray_stop_timer,
     # issues
     "get_issues": issues.get_issues,
     "release_scroll_context": issues.release_scroll_context,

@@ -127,10 +127,14 @@ async def _sign_in(deps: Deps, session: StoredSession) -> None:
     session.org_type = canonical_org_type(session.org_type)
     deps.caches.clear()  # another account must never see the previous one's lists or login
     await deps.session.sign_in(session)
+    if deps.tray is not None:
+        deps.tray.signed_in()
 
 
 async def logout(deps: Deps, params: NoParams, call: Call) -> None:
-    """Forget the session, drop caches and the login, and discard a running timer."""
+    """Forget the session, caches and login; discard a running timer; empty the tray."""
     deps.caches.clear()
     deps.timer.discard()
+    if deps.tray is not None:
+        deps.tray.signed_out()
     await deps.session.sign_out()  # `Failed to clear session: …` unless the entry is gone

@@ -18,6 +18,8 @@ from sidecar.local.config_file import ConfigStore
 from sidecar.local.timer import Timer
 from sidecar.session.manager import SessionManager
 from sidecar.tracker.client import TrackerClient
+from sidecar.tray.changes import OwnWrites
+from sidecar.tray.service import TrayService
 
 
 class Call(Protocol):
@@ -77,6 +79,8 @@ class Deps:
     client_id: str | None = None
     client_secret: str | None = None
     accept_language: str | None = None
+    own_writes: OwnWrites = field(default_factory=OwnWrites)
+    tray: TrayService | None = None  # set by the app once the service exists
 
     @property
     def keys(self) -> tuple[str, ...]:

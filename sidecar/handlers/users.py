@@ -1,4 +1,5 @@
-"""The current user: profile, and the login that `me()` and the today total need.
+"""The current user: profile, the login that `me()` and the today total need, and the ids
+Tracker's user references carry (the tray tells the user's own changes by them).
 
 The login is looked up once per session (the old backend asked `/myself` on every call).
 """
@@ -47,3 +48,9 @@ async def current_login(deps: Deps, *, background: bool = False) -> str:
     if login is None:
         raise InternalError(NO_LOGIN)
     return login
+
+
+async def current_ids(deps: Deps, *, background: bool = False) -> frozenset[str]:
+    """The user's uid and cloud uid, as the `id` of a user reference (e.g. a change's author)."""
+    wire = await _myself(deps, background=background)
+    return frozenset(str(value) for value in (wire.uid, wire.cloudUid) if value not in (None, ""))

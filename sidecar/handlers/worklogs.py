@@ -125,7 +125,12 @@ async def get_today_logged_seconds_for_issues(
     deps: Deps, params: TodayLoggedParams, call: Call
 ) -> int:
     """Seconds the signed-in user logged today on the given issues (0 for no issues)."""
-    if not params.issue_keys:
+    return await today_logged_seconds(deps, params.issue_keys)
+
+
+async def today_logged_seconds(deps: Deps, issue_keys: list[str]) -> int:
+    """The today total, at background priority (the frontend and the tray's wrap-up ask)."""
+    if not issue_keys:
         return 0
     today = datetime.now().astimezone().date()
     since, until = day_bounds(today)
@@ -140,4 +145,4 @@ async def get_today_logged_seconds_for_issues(
         background=True,
         idempotent=True,
     )
-    return today_seconds(wires, params.issue_keys, today, deps.workday_hours())
+    return today_seconds(wires, issue_keys, today, deps.workday_hours())

@@ -1,7 +1,8 @@
-"""Writes to Tracker made on the user's behalf, and the cache invalidation each one implies.
+"""Writes to Tracker made on the user's behalf, and what each one implies.
 
 Owns: `write`, the one call every mutating handler makes, so no handler can forget
-`after_mutation`; `present`, the old backend's rule for optional body members.
+`after_mutation` or the record of our own writes (the tray never announces them as changes);
+`present`, the old backend's rule for optional body members.
 Must not know: what is written or how its answer is used.
 """
 
@@ -10,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from sidecar.handlers.deps import Deps
-from sidecar.tracker.client import Params, TrackerResponse
+from sidecar.tracker.client import Params, TrackerResponse, api_path
+from sidecar.tracker.models import IssueWire
+
+CREATE_PATH = api_path("issues")
+CREATED = frozenset({"created"})
 
 
 async def write(
@@ -21,10 +26,14 @@ async def write(
     A write that failed on our side (a timeout, a reset) may still have landed on Tracker, so
     the lists are dropped in `finally`, not only after a success.
     """
+    deps.own_writes.record_write(method, path, json)  # before: a failed write may still land
     try:
-        return await deps.tracker.request(method, path, json=json, params=params)
+        response = await deps.tracker.request(method, path, json=json, params=params)
     finally:
         deps.caches.after_mutation()
+    if method == "POST" and path == CREATE_PATH:
+        deps.own_writes.record(response.json(IssueWire).key, CREATED)
+    return response
 
 
 def present(**members: Any) -> dict[str, Any]:

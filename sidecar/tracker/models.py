@@ -37,6 +37,8 @@ class IssueWire(Wire):
 
 class UserWire(Wire):
     display: Any = None
+    uid: Any = None
+    cloudUid: Any = None
     login: Any = None
     email: Any = None
     avatarUrl: Any = None
@@ -74,6 +76,16 @@ class WorklogWire(Wire):
     comment: Any = None
     createdBy: Any = None
     issue: Any = None
+
+
+class ChangelogWire(Wire):
+    """One entry of an issue's history; `fields` holds `{field: {id, display}, from, to}`."""
+
+    id: Any = None
+    updatedAt: Any = None
+    updatedBy: Any = None
+    type: Any = None
+    fields: Any = None
 
 
 class ChecklistItemWire(Wire):

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from sidecar.api.issues import Issue
 from sidecar.api.local import Config, TimerState
 from sidecar.api.tray import Notice, TrayState
-from sidecar.tracker.errors import NotAuthenticated, SidecarError
+from sidecar.errors import NotAuthenticated, SidecarError
 from sidecar.tracker.models import ChangelogWire
 from sidecar.tray import texts
 from sidecar.tray.changes import Cause, Change, OwnWrites, Seen, cause, diff, seen

@@ -49,6 +49,9 @@ class Sidecar:
     def __init__(self, args: Iterable[str] = (), env: dict[str, str] | None = None) -> None:
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         full_env.setdefault("YTRACKER_RETRY_SLEEP_SCALE", "0")
+        # The tray's background refresh would add requests to every signed-in test's log;
+        # the tray's own tests switch it on.
+        full_env.setdefault("YTRACKER_TRAY_INTERVAL_S", "0")
         self.proc = subprocess.Popen(
             [*sidecar_command(), *args],
             stdin=subprocess.PIPE,

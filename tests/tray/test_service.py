@@ -19,8 +19,9 @@ import pytest
 from sidecar.api.issues import Issue
 from sidecar.api.local import Config
 from sidecar.api.tray import Notice, TrayState
-from sidecar.timer import Timer
-from sidecar.tracker.errors import NotAuthenticated, NotFound, ServerError
+from sidecar.errors import NotAuthenticated
+from sidecar.local.timer import Timer
+from sidecar.tracker.errors import NotFound, ServerError
 from sidecar.tracker.models import ChangelogWire
 from sidecar.tray.changes import OwnWrites
 from sidecar.tray.service import PAGE_SIZE, TrayOptions, TrayService

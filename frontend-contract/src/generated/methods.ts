@@ -36,6 +36,8 @@ import type {
   TimerState,
   TodayLoggedParams,
   Transition,
+  TrayStartTimerParams,
+  TrayState,
   UpdateCommentParams,
   UpdateIssueExtendedParams,
   UpdateIssueParams,
@@ -60,7 +62,7 @@ export interface Methods {
   exchange_code: { params: ExchangeCodeParams; result: boolean };
   /** Sign in with an existing OAuth or IAM token (federated users, live tests). */
   login_with_token: { params: LoginWithTokenParams; result: boolean };
-  /** Forget the session, drop caches and the login, and discard a running timer. */
+  /** Forget the session, caches and login; discard a running timer; empty the tray. */
   logout: { params: NoParams; result: null };
   /** GET /v3/myself → UserProfile (also primes the cached login). */
   get_current_user: { params: NoParams; result: UserProfile };
@@ -74,6 +76,14 @@ export interface Methods {
   stop_timer: { params: NoParams; result: StopTimerResult };
   /** The timer snapshot; `elapsed` is recomputed while running and 0 when idle. */
   get_timer_state: { params: NoParams; result: TimerState };
+  /** The tray menu and title as they are now (the last `tray` notification said the same). */
+  get_tray_state: { params: NoParams; result: TrayState };
+  /** "Refresh Issues": search the tray's issues now and return the new state. */
+  tray_refresh: { params: NoParams; result: TrayState };
+  /** Start timing a tray issue (nothing when it already runs); notifies `timer-started`. */
+  tray_start_timer: { params: TrayStartTimerParams; result: null };
+  /** "Stop Timer": stop, send `timer-stopped` (the app offers to log the time), notify. */
+  tray_stop_timer: { params: NoParams; result: null };
   /** One page of a query or filter search (the first page when no scroll id is given). */
   get_issues: { params: GetIssuesParams; result: IssuePagePayload };
   /** Drop the search a cursor continues and clear its scroll on Tracker (id → token body). */
@@ -167,6 +177,10 @@ export const METHOD_NAMES = [
   "start_timer",
   "stop_timer",
   "get_timer_state",
+  "get_tray_state",
+  "tray_refresh",
+  "tray_start_timer",
+  "tray_stop_timer",
   "get_issues",
   "release_scroll_context",
   "get_issue",

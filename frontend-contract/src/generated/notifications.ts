@@ -3,10 +3,12 @@
 
 import type {
   CancelParams,
+  Notice,
   Progress,
   Ready,
   TimerState,
   TimerStopped,
+  TrayState,
 } from "./types.js";
 
 /** Sidecar → client notifications: method → params. */
@@ -15,8 +17,12 @@ export interface Notifications {
   ready: Ready;
   /** On every timer change and every 60 s while the timer runs. */
   "timer-tick": TimerState;
-  /** Reserved for a shell's tray 'Stop timer' action. */
+  /** After `tray_stop_timer` stopped a running timer: the app offers to log the time. */
   "timer-stopped": TimerStopped;
+  /** The tray menu and title, whenever they change (timer, minute, refresh, sign-out). */
+  tray: TrayState;
+  /** A desktop notification to show (unless --no-notifications): timer started/stopped from the tray, reminders, the workday wrap-up, changes in the user's issues. */
+  notify: Notice;
   /** Bytes done/total of a running attachment download or upload. */
   "$/progress": Progress;
 }
@@ -34,5 +40,7 @@ export const NOTIFICATION_NAMES = [
   "ready",
   "timer-tick",
   "timer-stopped",
+  "tray",
+  "notify",
   "$/progress",
 ] as const satisfies readonly NotificationName[];

@@ -271,6 +271,14 @@ export interface LoginWithTokenParams {
 /** A method without arguments: `{}`, a missing `params`, or any object. */
 export type NoParams = Record<string, never>;
 
+/** Payload of the `notify` notification: one desktop notification to show as it is. */
+export interface Notice {
+  kind: "issues-changed" | "timer-reminder" | "timer-started" | "timer-stopped" | "workday-wrap-up";
+  title: string;
+  body: string;
+  issueKey: string | null;
+}
+
 /** The OpenRPC 1.3 document describing this service (see `protocol/schema/openrpc.json`). */
 export type OpenRpcDocument = Record<string, unknown>;
 
@@ -356,6 +364,46 @@ export interface Transition {
   id: string;
   name: string;
   to_status: Status | null;
+}
+
+/** An issue listed under "Start Timer" (disabled while its timer runs). */
+export interface TrayIssue {
+  issueKey: string;
+  label: string;
+  enabled: boolean;
+}
+
+/** One entry of the tray menu, in display order.
+
+`kind` is `item` (a clickable or disabled line), `separator` or `submenu` (with `items`).
+Clicking an enabled item does its `action`: `tray_start_timer` (call it with
+`{issueKey}`), `tray_stop_timer` and `tray_refresh` are sidecar methods; `show` (bring the
+window up) and `quit` are the shell's own. */
+export interface TrayMenuItem {
+  id: string;
+  kind: "item" | "separator" | "submenu";
+  label: string | null;
+  enabled: boolean;
+  action: "quit" | "show" | "tray_refresh" | "tray_start_timer" | "tray_stop_timer" | null;
+  issueKey: string | null;
+  items: TrayMenuItem[];
+}
+
+export interface TrayStartTimerParams {
+  issueKey: string;
+}
+
+/** The whole tray: the `tray` notification and `get_tray_state`'s result.
+
+`menu` is the complete menu built from the other fields, ready to render as it is. */
+export interface TrayState {
+  title: string;
+  timerLabel: string;
+  timerRunning: boolean;
+  runningIssueKey: string | null;
+  issues: TrayIssue[];
+  moreIssues: number;
+  menu: TrayMenuItem[];
 }
 
 /** Extra method `update_comment`. */
