@@ -26,6 +26,16 @@ def test_defaults() -> None:
     )
 
 
+def test_the_tray_flags_and_their_env_twins() -> None:
+    assert (settings([]).tray_interval_s, settings([]).no_notifications) == (300.0, False)
+    s = settings(["--tray-interval-s", "0.5", "--no-notifications"])
+    assert (s.tray_interval_s, s.no_notifications) == (0.5, True)
+    env = {"YTRACKER_TRAY_INTERVAL_S": "0", "YTRACKER_NO_NOTIFICATIONS": "yes"}
+    assert (settings([], env).tray_interval_s, settings([], env).no_notifications) == (0.0, True)
+    assert settings(["--tray-interval-s", "60"], env).tray_interval_s == 60.0
+    assert settings([], {"YTRACKER_NO_NOTIFICATIONS": "0"}).no_notifications is False
+
+
 def test_env_twins_and_flag_precedence() -> None:
     env = {"YTRACKER_COOLDOWN_MS": "100", "YTRACKER_SECRETS": "memory", "YTRACKER_DEMO": "1"}
     s = settings(["--cooldown-ms", "0"], env)
@@ -50,6 +60,9 @@ def test_env_twins_and_flag_precedence() -> None:
         (["--cache-fresh-s", "soon"], {}),
         ([], {"YTRACKER_CACHE_FRESH_S": "-1"}),
         (["--log-level", "loud"], {}),
+        (["--tray-interval-s", "-5"], {}),
+        (["--tray-interval-s", "inf"], {}),
+        ([], {"YTRACKER_TRAY_INTERVAL_S": "nan"}),
         ([], {"YTRACKER_SECRETS": "plaintext"}),
     ],
 )

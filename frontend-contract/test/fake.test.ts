@@ -17,7 +17,7 @@ import { SidecarError } from "../src/errors.js";
 import { ERROR_CODES, PROTOCOL_VERSION } from "../src/generated/errors.js";
 import { METHOD_NAMES } from "../src/generated/methods.js";
 import type { MethodName, ResultOf } from "../src/generated/methods.js";
-import type { Progress, TimerState } from "../src/generated/types.js";
+import type { Notice, Progress, TimerState, TimerStopped, TrayState } from "../src/generated/types.js";
 import { FakeTracker, REPO, rejection, sleep } from "./helpers.js";
 import type { Started } from "./helpers.js";
 
@@ -87,6 +87,29 @@ describe("every method against the fake Tracker", () => {
     await sleep(50);
     off();
     assert.deepEqual(ticks.map((t) => t.active), [true, false]);
+  });
+
+  it("tray: state, refresh, start and stop from the tray, with tray, notify and timer-stopped", async () => {
+    const trays: TrayState[] = [];
+    const notices: Notice[] = [];
+    const stopped: TimerStopped[] = [];
+    const offs = [
+      s.client.on("tray", (state) => trays.push(state)),
+      s.client.on("notify", (notice) => notices.push(notice)),
+      s.client.on("timer-stopped", (event) => stopped.push(event)),
+    ];
+    const refreshed = await call("tray_refresh");
+    assert.ok(refreshed.issues.some((i) => i.issueKey === "TEST-1"));
+    assert.deepEqual(await call("get_tray_state"), refreshed);
+    assert.equal(await call("tray_start_timer", { issueKey: "TEST-1" }), null);
+    assert.equal((await call("get_tray_state")).runningIssueKey, "TEST-1");
+    assert.equal(await call("tray_stop_timer"), null);
+    await sleep(50);
+    offs.forEach((off) => off());
+    const timerNotices = notices.filter((n) => n.kind.startsWith("timer-"));
+    assert.deepEqual(timerNotices.map((n) => n.title), ["Timer started: TEST-1", "Timer stopped: TEST-1"]);
+    assert.equal(stopped[0]?.issue_key, "TEST-1");
+    assert.equal(trays.at(-1)?.title, "YTracker");
   });
 
   it("issues: list, scroll release, one issue, edits, creation, patch", async () => {
