@@ -25,6 +25,7 @@ from sidecar.handlers.writes import write
 from sidecar.tracker import pagination
 from sidecar.tracker.client import api_path
 from sidecar.tracker.models import WorklogWire
+from sidecar.tracker.times import parse_tracker_time
 
 SEARCH_PER_PAGE = 100
 INVALID_START = "Invalid start: expected an ISO 8601 date-time or YYYY-MM-DD"
@@ -84,17 +85,6 @@ def day_bounds(day: date) -> tuple[str, str]:
     start = datetime.combine(day, time()).astimezone()
     end = datetime.combine(day + timedelta(days=1), time()).astimezone()
     return start.isoformat(), end.isoformat()
-
-
-def parse_tracker_time(value: object) -> datetime | None:
-    """RFC 3339 or Tracker's `+0000` form; values without an offset are not usable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _issue_key(wire: WorklogWire) -> str | None:

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from sidecar.api.issues import Issue
 from sidecar.tracker.models import ChangelogWire
+from sidecar.tracker.times import parse_tracker_time
 
 ChangeKind = Literal["assigned", "status", "summary", "removed"]
 
@@ -158,7 +159,7 @@ def cause(entries: Sequence[ChangelogWire], item: Change, since: datetime) -> Ca
     `entries` come oldest first, as Tracker pages them.
     """
     for entry in reversed(entries):
-        when = _moment(entry.updatedAt)
+        when = parse_tracker_time(entry.updatedAt)
         if when is not None and when < since:
             return None
         names = _field_ids(entry)
@@ -217,13 +218,3 @@ def display(value: Any) -> str:
         if isinstance(value.get(name), str):
             return str(value[name])
     return ""
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None

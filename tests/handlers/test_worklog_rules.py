@@ -15,12 +15,12 @@ from sidecar.handlers.worklogs import (
     INVALID_START,
     day_bounds,
     parse_start,
-    parse_tracker_time,
     today_seconds,
     tracker_timestamp,
     worklog_body,
 )
 from sidecar.tracker.models import WorklogWire
+from sidecar.tracker.times import parse_tracker_time
 
 PLUS_7 = timezone(timedelta(hours=7))
 

@@ -19,8 +19,10 @@ import pytest
 from sidecar.api.issues import Issue
 from sidecar.api.local import Config
 from sidecar.api.tray import Notice, TrayState
+from sidecar.app import tray_options
 from sidecar.errors import NotAuthenticated
 from sidecar.local.timer import Timer
+from sidecar.settings import Settings
 from sidecar.tracker.errors import NotFound, ServerError
 from sidecar.tracker.models import ChangelogWire
 from sidecar.tray.changes import OwnWrites
@@ -355,3 +357,11 @@ async def test_timer_changes_update_the_tray(rig: Rig) -> None:
     rig.timer.discard()
     assert rig.trays()[-1].title == "YTracker"
     assert [m for m, _ in rig.sent[-2:]] == ["timer-tick", "tray"]
+
+
+def test_the_app_reads_the_tray_options_from_the_settings_and_the_test_minute() -> None:
+    options = tray_options(Settings(tray_interval_s=5.0, no_notifications=True), {})
+    assert (options.refresh_s, options.minute_s, options.notifications) == (5.0, 60.0, False)
+    assert tray_options(Settings(), {"YTRACKER_TRAY_MINUTE_S": " 0.5 "}).minute_s == 0.5
+    for unusable in ("soon", "0", "-1", "inf", "nan"):
+        assert tray_options(Settings(), {"YTRACKER_TRAY_MINUTE_S": unusable}).minute_s == 60.0
