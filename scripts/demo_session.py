@@ -100,6 +100,13 @@ def main() -> None:
         f"assignee {(issue['assignee'] or {}).get('display')}, tags {issue['tags']}"
     )
 
+    tray = session.call("tray_refresh")
+    say(f"the tray: title {tray['title']!r}, {len(tray['issues'])} issues under 'Start Timer'")
+    session.call("tray_start_timer", {"issueKey": key})
+    say(f"started from the tray: a timer-tick, the new tray and a notification for {key}")
+    session.call("tray_stop_timer")
+    say("stopped from the tray: timer-stopped (the app offers to log the time), a notification")
+
     code = session.close()
     say(f"stdin closed; the sidecar exited with code {code}")
     sys.exit(code)
