@@ -1,6 +1,6 @@
 """The tray menu and the desktop notifications, as messages a shell only has to display.
 
-The old app built these natively (`frontend-contract.md` §8.3); the sidecar sends them instead:
+The old app built these natively (`docs/frontend-contract.md` §8.3); the sidecar sends them:
 `tray` (a `TrayState`, whenever it changes; also `get_tray_state`'s result) and `notify` (a
 `Notice`). They are the sidecar's own objects, not Rust structs, so their keys are camelCase
 like every params object.

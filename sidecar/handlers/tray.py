@@ -1,4 +1,6 @@
-"""The tray's methods, and what the tray service asks of Tracker (frontend contract §8.3).
+"""The tray's methods, and what the tray service asks of Tracker.
+
+Rules of `docs/frontend-contract.md` §8.3 and §4.14 (`timer-stopped`).
 
 Methods: `get_tray_state`, `tray_refresh` ("Refresh Issues"), `tray_start_timer` (an issue of
 the "Start Timer" submenu) and `tray_stop_timer` ("Stop Timer", which also sends `timer-stopped`

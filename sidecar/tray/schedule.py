@@ -1,4 +1,4 @@
-"""When the timer reminders and the workday wrap-up are due (frontend contract §8.3).
+"""When the timer reminders and the workday wrap-up are due (`docs/frontend-contract.md` §8.3).
 
 Owns: the rules. A reminder comes every `timer_notification_interval` minutes of a running
 timer (0 counts as 1), counted from the start and from the previous reminder. The wrap-up comes

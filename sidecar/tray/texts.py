@@ -1,9 +1,10 @@
 """Every string the tray and the notifications show, formatted and cut as the old app did.
 
 Owns: elapsed formatting (`1h 05m` from an hour up, else `5m`), whitespace collapsing and the
-character cuts with `…`, the menu labels, the notification titles and bodies (§8.3 of the
-frontend contract), the eight encouraging phrases of the wrap-up, and the wording of the
-`issues-changed` notices (new: the old app had none). Must not know: when any of it is shown.
+character cuts with `…`, the menu labels, the notification titles and bodies
+(`docs/frontend-contract.md` §8.3), the eight encouraging phrases of the wrap-up, and the
+wording of the `issues-changed` notices (new: the old app had none).
+Must not know: when any of it is shown.
 """
 
 from __future__ import annotations
