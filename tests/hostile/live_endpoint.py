@@ -59,6 +59,7 @@ class LiveEndpoint:
             config_dir=self.sandbox / "config",
             cooldown_ms=0,
             request_timeout_s=10.0,
+            tray_interval_s=0,  # no background requests between the fuzzed ones
         )
         self.app = App(settings, MemoryStore(SIGNED_IN), ENV)
         self.transport = MemoryTransport()
