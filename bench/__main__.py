@@ -1,9 +1,10 @@
 """`python -m bench [--quick] [--only NAME ...]`: run the scenarios, print the table.
 
 Scenarios (each module's docstring says what it measures and its target):
-percall, bulk, burst, cooldown, transfers, cache, reopen. `--quick` is the CI smoke: one run, small
-data. Missed targets are marked in the table; the exit code is non-zero only when a scenario
-fails to run. Needs the `dev` and `bench` extras (`bash scripts/bootstrap.sh dev,bench`).
+startup, percall, bulk, burst, cooldown, transfers, cache, reopen. `--quick` is the CI smoke:
+one run (three start-up rounds), small data. Missed targets are marked in the table; the exit
+code is non-zero only when a scenario fails to run. Needs the `dev` and `bench` extras
+(`bash scripts/bootstrap.sh dev,bench`); `bench/README.md` has the latest numbers.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
-from bench import bulk, burst, cache, cooldown, percall, reopen, transfers
+from bench import bulk, burst, cache, cooldown, percall, reopen, startup, transfers
 from bench.context import FULL, QUICK, Setup
 from bench.fake import BenchFake, instant_answers
 from bench.report import Row, table
 from bench.workers import Competitor
 
 SCENARIOS: dict[str, ModuleType] = {
+    "startup": startup,
     "percall": percall,
     "bulk": bulk,
     "burst": burst,
@@ -53,6 +56,7 @@ def run_all(setup: Setup, names: list[str], progress: Callable[[str], None]) -> 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    load_before = loadavg()
     sizes = QUICK if args.quick else FULL
     if args.runs:
         sizes = type(sizes)(**{**sizes.__dict__, "runs": args.runs})
@@ -71,9 +75,14 @@ def main(argv: list[str] | None = None) -> int:
             competitor.close()
     finally:
         fake.close()
-    print(f"{platform.node()}: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {sizes}")
+    print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}; {sizes}")
+    print(f"load average (/proc/loadavg: 1, 5, 15 min): {load_before} before, {loadavg()} after")
     print(table(rows))
     return 0
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def log(text: str) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.startup import built_binary  # noqa: E402
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer  # noqa: E402
 
 PING = b'{"jsonrpc":"2.0","id":"ping","method":"ping"}\n'
@@ -177,12 +178,10 @@ def spread(rows: list[dict[str, float]], key: str) -> str:
 
 
 def find_binary() -> Path:
-    suffix = ".exe" if sys.platform == "win32" else ""
-    found = [p for p in (REPO / "dist").glob(f"ytracker-sidecar-*{suffix}") if p.is_file()]
-    found = [p for p in found if p.suffix == suffix or not suffix]
-    if len(found) != 1:
-        raise SystemExit(f"bench: pass --binary (found {len(found)} in dist/; run build/build.sh)")
-    return found[0]
+    binary = built_binary()
+    if binary is None:
+        raise SystemExit("bench: pass --binary (none or several in dist/; run build/build.sh)")
+    return binary
 
 
 def verdict(ok: bool) -> str:

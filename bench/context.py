@@ -19,10 +19,13 @@ class Sizes:
     burst_calls: int  # concurrent calls in the cooldown scenario
     transfer_mb: int  # attachment size for download and upload
     repeats: int  # repeated first-page searches (cache)
+    starts: int  # rounds of spawn → first answer, every start-up target once per round
 
 
-FULL = Sizes(runs=5, calls=300, issues=10_000, burst_calls=20, transfer_mb=200, repeats=10)
-QUICK = Sizes(runs=1, calls=20, issues=1_000, burst_calls=5, transfer_mb=8, repeats=3)
+FULL = Sizes(
+    runs=5, calls=300, issues=10_000, burst_calls=20, transfer_mb=200, repeats=10, starts=15
+)
+QUICK = Sizes(runs=1, calls=20, issues=1_000, burst_calls=5, transfer_mb=8, repeats=3, starts=3)
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Result rows, medians and the printed table.
 
-Owns: `Row` (one metric: the sidecar's value, the baseline's, their ratio, the target and
-whether it was met), percentile helpers and the text table. Must not know: how values were
-measured.
+Owns: `Row` (one metric: the sidecar's value, the baseline's, the min–max spread of each over
+the runs where a scenario keeps them, their ratio, the target and whether it was met),
+percentile helpers and the text table. Must not know: how values were measured.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ def percentile(values: Iterable[float], fraction: float) -> float:
     return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
+def spread(values: Iterable[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[0], ordered[-1]
+
+
 @dataclass
 class Row:
     scenario: str
@@ -32,12 +37,20 @@ class Row:
     unit: str = ""
     target: str = ""
     ok: bool | None = None
+    sidecar_spread: tuple[float, float] | None = None  # min, max over the runs
+    baseline_spread: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float | None:
         if self.baseline in (None, 0):
             return None
         return self.sidecar / self.baseline  # type: ignore[operator]
+
+    def aim(self, limit: float) -> Row:
+        """Set the target `ratio ≤ limit` and whether this run met it."""
+        self.target = f"≤ {limit:g}×"
+        self.ok = self.ratio is not None and self.ratio <= limit
+        return self
 
 
 def _number(value: float | None, unit: str) -> str:
@@ -47,11 +60,28 @@ def _number(value: float | None, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
+def _spread(values: tuple[float, float] | None) -> str:
+    if values is None:
+        return ""
+    decimals = 0 if abs(values[1]) >= 100 else 2  # both ends alike
+    return "–".join(f"{v:,.{decimals}f}" for v in values)
+
+
 def _status(row: Row) -> str:
     return {None: "", True: "ok", False: "MISSED"}[row.ok]
 
 
-HEADINGS = ("scenario", "metric", "sidecar", "baseline", "ratio", "target", "status")
+HEADINGS = (
+    "scenario",
+    "metric",
+    "sidecar",
+    "min–max",
+    "baseline",
+    "min–max",
+    "ratio",
+    "target",
+    "status",
+)
 
 
 def table(rows: list[Row]) -> str:
@@ -60,7 +90,9 @@ def table(rows: list[Row]) -> str:
             r.scenario,
             r.metric,
             _number(r.sidecar, r.unit),
+            _spread(r.sidecar_spread),
             _number(r.baseline, r.unit),
+            _spread(r.baseline_spread),
             "–" if r.ratio is None else f"{r.ratio:.2f}×",
             r.target,
             _status(r),
