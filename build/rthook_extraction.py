@@ -2,14 +2,18 @@
 
 A onefile launcher unpacks the bundle into `<tmp>/_MEIxxxxxx` and removes that folder when the
 program exits. A launcher killed hard (SIGKILL, TerminateProcess: Tauri's `kill()`) cannot, and
-leaks ~35 MB per run. PyInstaller's bootloader cannot reuse one folder across runs, so this
+leaks the folder (~9 MB). PyInstaller's bootloader cannot reuse one folder across runs, so this
 hook, run in the program before any of its code, cleans up after earlier runs instead:
 
 1. It marks our folder as in use: `LOCK_NAME` inside it, created and locked exclusively for the
    life of the process (the OS drops the lock however the process ends).
 2. It removes sibling folders that hold a `LOCK_NAME` nobody has locked: their program is gone.
-   A folder still being unpacked, or whose program has not reached this hook, has no
-   `LOCK_NAME` yet, so it is never touched; nor is any other application's folder.
+3. It removes sibling folders left by a launcher killed while unpacking: they hold
+   `MARKER_NAME` (the first file our launcher unpacks, see the spec) but no `LOCK_NAME`, and
+   have not changed for `PARTIAL_AFTER_S` (unpacking takes a fraction of a second, and the
+   program locks its folder right after). Empty `_MEI*` folders that old go too.
+   A folder still being unpacked, or whose program has not reached this hook, is younger; any
+   other application's folder lacks the marker (and is not empty), so neither is touched.
 
 Removal runs in a daemon thread, off the path to the first answer. Owns nothing else; must not
 import the application.
@@ -21,8 +25,11 @@ import os
 import shutil
 import sys
 import threading
+import time
 
 LOCK_NAME = ".ytracker-sidecar.lock"
+MARKER_NAME = ".ytracker-sidecar.bundle"
+PARTIAL_AFTER_S = 600
 
 if sys.platform == "win32":
     import msvcrt
@@ -62,12 +69,25 @@ def _is_abandoned(folder: str) -> bool:
     """True when `folder` holds our lock file and no live process holds its lock."""
     try:
         fd = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR)
-    except OSError:  # not ours, not yet started, or already being removed
+    except FileNotFoundError:
+        return _is_partial(folder)
+    except OSError:  # not ours, or already being removed
         return False
     try:
         return _try_lock(fd)
     finally:
         os.close(fd)  # releases the lock: removal below tolerates a concurrent cleaner
+
+
+def _is_partial(folder: str) -> bool:
+    """Ours, or empty, without a lock file, and unchanged for so long its launcher must be dead."""
+    try:
+        if time.time() - os.stat(folder).st_mtime <= PARTIAL_AFTER_S:
+            return False
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return not names or MARKER_NAME in names
 
 
 def _remove_abandoned(own: str) -> None:
@@ -88,8 +108,12 @@ def _install() -> None:
         return
     try:
         _hold_own_lock(own)
-    except OSError:
-        return  # a read-only or odd temp dir: run anyway, just without the cleanup
+    except OSError:  # a full or odd temp dir: run anyway, just without the cleanup, and
+        try:  # without the marker, lest a later start take our folder for a dead partial one
+            os.unlink(os.path.join(own, MARKER_NAME))
+        except OSError:
+            pass
+        return
     threading.Thread(
         target=_remove_abandoned, args=(own,), name="extraction-cleanup", daemon=True
     ).start()

@@ -2,7 +2,9 @@
 
 TLS trust and `--version` run against the source and the binary alike. The onefile lifecycle
 tests need the binary (YTRACKER_SIDECAR_BIN) on POSIX: its launcher and the Python program are
-two processes, and the launcher unpacks the bundle into `$TMPDIR/_MEI*` on every start.
+two processes, and the launcher unpacks the bundle into `$TMPDIR/_MEI*` on every start. The
+native-library cache tests need it on Linux: they read the program's memory maps and the
+archive inside the binary (with `build/native_cache.py` as a plain module).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from sidecar import PROTOCOL_VERSION, __version__
+from tests.build.modules import flip_a_byte, load
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import Sidecar, sidecar_command
 from tests.e2e.signed_in import LOGIN
@@ -28,6 +31,10 @@ FROZEN = bool(os.environ.get("YTRACKER_SIDECAR_BIN"))
 needs_onefile = pytest.mark.skipif(
     not FROZEN or sys.platform == "win32",
     reason="onefile launcher behaviour: needs YTRACKER_SIDECAR_BIN on POSIX",
+)
+needs_linux_onefile = pytest.mark.skipif(
+    not FROZEN or sys.platform != "linux",
+    reason="the native-library cache holds every library on Linux: needs YTRACKER_SIDECAR_BIN",
 )
 
 
@@ -196,7 +203,7 @@ def test_sigterm_to_launcher_reaches_the_program(onefile: Onefile) -> None:
     assert not folder.exists()
 
 
-# -- extension modules unpacked on first import (see build/rthook_lazy_binaries.py) ------------
+# -- native libraries from the user cache (see build/native_cache.py) ----------------------------
 
 
 def keyring_probe(spawn: SpawnFn, cache: Path) -> dict[str, object]:
@@ -221,7 +228,7 @@ def test_lazy_extension_is_unpacked_once_into_the_user_cache(
 ) -> None:
     cache = tmp_path / "cache"
     keyring_probe(spawn, cache)
-    (unpacked,) = cache.glob("ytracker-sidecar/lazy-*/cryptography/hazmat/bindings/_rust*")
+    (unpacked,) = cache.glob("ytracker-sidecar/native-*/cryptography/hazmat/bindings/_rust*")
     first = unpacked.stat()
     keyring_probe(spawn, cache)
     again = unpacked.stat()
@@ -235,3 +242,160 @@ def test_lazy_extension_without_a_writable_cache(spawn: SpawnFn, tmp_path: Path)
     not_a_dir = tmp_path / "cache"
     not_a_dir.write_text("")
     keyring_probe(spawn, not_a_dir)
+
+
+def binary() -> str:
+    return sidecar_command()[0]
+
+
+def cached_files(cache: Path) -> dict[str, Path]:
+    """Relative name → path of every file in the binary's cache folder(s) under `cache`."""
+    found = {}
+    for folder in cache.glob("ytracker-sidecar/native-*"):
+        found.update({str(p.relative_to(folder)): p for p in folder.rglob("*") if p.is_file()})
+    return found
+
+
+def archive_members() -> dict[str, object]:
+    native_cache = load("native_cache")
+    where = native_cache.locate("/nonexistent", binary())
+    assert where is not None, "no native archive inside the binary"
+    members: dict[str, object] = native_cache.Archive(*where).members
+    return members
+
+
+def assert_whole(files: dict[str, Path]) -> None:
+    """Every file is a member of the binary's archive, with its size and CRC-32."""
+    native_cache, members = load("native_cache"), archive_members()
+    assert set(files) <= set(members), set(files) - set(members)
+    for name, path in files.items():
+        assert native_cache.matches(str(path), members[name]), name
+
+
+def mapped_libraries(pid: int) -> set[str]:
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    paths = {line.split(maxsplit=5)[-1] for line in lines if len(line.split(maxsplit=5)) == 6}
+    return {path for path in paths if ".so" in Path(path).name}
+
+
+@needs_linux_onefile
+def test_native_libraries_load_from_the_user_cache(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    cache, tmp = tmp_path / "cache", tmp_path / "tmp"
+    tmp.mkdir()
+    sidecar = spawn(
+        *fake_args(fake_tracker), env={"XDG_CACHE_HOME": str(cache), "TMPDIR": str(tmp)}
+    )
+    assert sidecar.result("login_with_token", LOGIN) is True
+    assert sidecar.result("get_issue", {"issueKey": "TEST-1"})["key"] == "TEST-1"  # TLS, aiohttp
+    (child,) = children(sidecar.proc.pid)
+    (folder,) = cache.glob("ytracker-sidecar/native-*")
+    (extraction,) = tmp.glob("_MEI*")
+    ours = {p for p in mapped_libraries(child) if not p.startswith(("/usr/", "/lib"))}
+    from_cache = {str(Path(p).relative_to(folder)) for p in ours if p.startswith(str(folder))}
+    from_extraction = {Path(p).name.split(".")[0] for p in ours if p.startswith(str(extraction))}
+    assert ours == {p for p in ours if p.startswith((str(folder), str(extraction)))}, ours
+    assert from_extraction <= {"libpython3", "libffi", "libz", "_ctypes", "_struct", "zlib"}
+    for name in ("libssl.so.3", "libcrypto.so.3", "msgspec/_core", "aiohttp/_http_parser"):
+        assert any(f.startswith(name) for f in from_cache), (name, from_cache)
+    assert not any("libssl" in p or "libcrypto" in p for p in mapped_libraries(child) - ours)
+    assert_whole(cached_files(cache))
+    unpacked = {p.name for p in extraction.rglob("*")}
+    assert not unpacked & {"native.zip", "libssl.so.3", "libcrypto.so.3"}, unpacked
+
+
+@needs_linux_onefile
+def test_a_damaged_cached_library_is_unpacked_again(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert spawn("--secrets", "memory", env=env).result("ping") == "pong"
+    files = cached_files(tmp_path / "cache")
+    libssl, msgspec = files["libssl.so.3"], next(p for n, p in files.items() if "msgspec" in n)
+    flip_a_byte(libssl)  # same size, new modification time
+    os.truncate(msgspec, msgspec.stat().st_size // 2)
+    damaged = {libssl.stat().st_ino, msgspec.stat().st_ino}
+    sidecar = spawn(*fake_args(fake_tracker), env=env)
+    assert sidecar.result("login_with_token", LOGIN) is True
+    assert sidecar.result("get_issue", {"issueKey": "TEST-1"})["key"] == "TEST-1"
+    assert not damaged & {libssl.stat().st_ino, msgspec.stat().st_ino}  # replaced
+    assert_whole(cached_files(tmp_path / "cache"))
+
+
+def with_file_size_limit(megabytes: int, command: list[str]) -> list[str]:
+    """`command` run with files capped at `megabytes` (a core dump is not wanted either)."""
+    limits = f'ulimit -f {megabytes * 1024}; ulimit -c 0; exec "$@"'
+    return ["bash", "-c", limits, "bash", *command]
+
+
+@needs_linux_onefile
+def test_a_start_that_cannot_finish_unpacking_leaves_nothing_trusted(
+    spawn: SpawnFn, tmp_path: Path
+) -> None:
+    # 8 MB: the launcher's files fit (libpython 5.7 MB); cryptography's core (12 MB), unpacked
+    # when the keyring is first used, does not: its write fails halfway, in both places.
+    cache = tmp_path / "cache"
+    request = b'{"jsonrpc":"2.0","id":1,"method":"has_session"}\n'
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "YTRACKER_CONFIG_DIR": str(tmp_path)}
+    out = subprocess.run(
+        with_file_size_limit(8, [binary(), "--secrets", "keyring"]),
+        input=request,
+        capture_output=True,
+        env=env,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert b'"id":1,"error"' in out.stdout, out.stdout  # an error answer; the process lived on
+    assert not any("_rust" in name for name in cached_files(cache)), cached_files(cache)
+    assert not list(cache.rglob("*.partial"))
+    assert_whole(cached_files(cache))
+    keyring_probe(spawn, cache)  # without the limit, the same call does unpack it
+    assert any("_rust" in name for name in cached_files(cache))
+    assert_whole(cached_files(cache))
+
+
+@needs_linux_onefile
+def test_parallel_first_starts_share_one_whole_cache(spawn: SpawnFn, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    sidecars = [spawn("--secrets", "memory", env=env) for _ in range(4)]
+    assert [sidecar.result("ping") for sidecar in sidecars] == ["pong"] * 4
+    assert [sidecar.stop() for sidecar in sidecars] == [0] * 4
+    files = cached_files(tmp_path / "cache")
+    assert "libssl.so.3" in files
+    assert not [name for name in files if name.endswith(".partial")]
+    assert_whole(files)
+
+
+@needs_onefile
+def test_a_launcher_killed_while_unpacking_leaves_no_folder_for_long(onefile: Onefile) -> None:
+    # A 2 MB file-size limit kills the launcher (SIGXFSZ) while it writes libpython.
+    killed = subprocess.run(
+        with_file_size_limit(2, [binary(), "--version"]),
+        env={**os.environ, "TMPDIR": str(onefile.tmp)},
+        capture_output=True,
+        timeout=30,
+    )
+    assert killed.returncode == -signal.SIGXFSZ, killed
+    (partial,) = onefile.folders()
+    others = {onefile.tmp / "_MEIother": "libfoo.so", onefile.tmp / "_MEIempty": None}
+    for folder, file in others.items():  # another application's, and an empty one
+        folder.mkdir()
+        if file:
+            (folder / file).write_bytes(b"")
+    long_ago = time.time() - 3600
+    for folder in others:
+        os.utime(folder, (long_ago, long_ago))
+
+    young, _, own = onefile.start()
+    # Gone: the old empty folder. Kept: the partial one (it might be unpacking right now) and
+    # the other application's.
+    assert eventually(lambda: onefile.folders() == {partial, own, onefile.tmp / "_MEIother"})
+    time.sleep(0.5)
+    assert partial.exists()
+    assert young.stop() == 0
+
+    os.utime(partial, (long_ago, long_ago))
+    last, _, own = onefile.start()
+    assert eventually(lambda: onefile.folders() == {own, onefile.tmp / "_MEIother"})
+    assert last.stop() == 0

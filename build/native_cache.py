@@ -1,0 +1,352 @@
+"""Native libraries of the frozen sidecar come from a per-build user cache, unpacked once.
+
+A onefile launcher unpacks every bundled binary into a fresh temp folder before each start:
+most of what a frozen start costs beyond the source's. So the spec puts the native libraries
+that load only after the runtime hooks have started into `native.zip`: on Linux every extension
+module and shared library but libpython and the three modules PyInstaller's bootstrap imports
+first, elsewhere only cryptography's Rust core. On Linux the launcher leaves that archive inside
+the executable, where it is read in place; elsewhere it copies it out as it is.
+`rthook_native_cache.py`, the first runtime hook, calls `install_frozen()`, which puts a finder
+last on `sys.meta_path`. It serves each module of the archive from
+`<user cache>/ytracker-sidecar/native-<content id>/` (`$XDG_CACHE_HOME` or `~/.cache`,
+`~/Library/Caches`, `%LOCALAPPDATA%`), in the archive's layout:
+
+- a file is unpacked on first need under a temporary name in that folder, checked against the
+  size and CRC-32 the archive records for it, and only then renamed to its own name and stamped;
+  a start killed while unpacking leaves a temporary name, which no start trusts (later starts
+  remove it once it is an hour old, so as not to delete what a parallel start is writing);
+- the stamp is a fixed modification time (2000-01-01) that no write leaves behind. A start loads
+  a file that has the member's size and the stamp; one without the stamp is checked for size and
+  CRC-32 again (~0.5 ms per MB, where a stat takes microseconds) and stamped, or unpacked again.
+  So a truncated, corrupted or rewritten file is never loaded;
+- parallel starts each write their own temporary file and rename it; a rename is atomic, so a
+  reader sees either no file or a whole one;
+- the libraries an extension module links against are loaded first, by path (ctypes), so the
+  dynamic linker finds them by their soname instead of searching the system's folders;
+- when the cache cannot be written, files are unpacked into this run's extraction folder.
+
+These checks guard against accidents (kills, full disks, crashes, stray edits), not against an
+attacker who can write the user's files, nor against a disk that flips bits. Housekeeping, in a
+daemon thread, removes old temporary files and other builds' folders unused for 30 days.
+
+Owns: the archive reader, the cache folder and its checks, the import finder. A plain module:
+the spec packs it into the bundle, tests import it from build/. Must not import the
+application, nor, before the finder is in place, anything the bootstrap has not loaded (no
+zipfile, shutil or threading at import time): every other extension module may come from the
+cache.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.machinery
+import os
+import struct
+import sys
+import time
+import zlib
+from _thread import RLock
+from collections.abc import Iterator
+
+ARCHIVE = "native.zip"
+FOLDER_PREFIX = "native-"
+STALE_PREFIXES = ("native-", "lazy-")  # lazy-: earlier builds' cryptography-only folders
+STALE_AFTER_S = 30 * 24 * 3600  # other builds' folders unused this long are removed
+PARTIAL_SUFFIX = ".partial"
+PARTIAL_AFTER_S = 3600  # a temporary file this old belongs to a start that died
+STAMP_NS = 946_684_800 * 10**9  # 2000-01-01T00:00:00Z: checked, and not written since
+CHUNK = 1 << 20
+
+# PyInstaller's CArchive (PyInstaller/archive/writers.py): a cookie at its end, a table of
+# contents of (entry length, offset, stored length, length, compressed flag, type code, name).
+CARCHIVE_MAGIC = b"MEI\014\013\012\013\016"
+COOKIE = struct.Struct("!8sIIII64s")
+TOC_ENTRY = struct.Struct("!IIIIBc")
+# Zip records (APPNOTE 4.3.7, 4.3.12, 4.3.16).
+LOCAL = struct.Struct("<4s5H3L2H")
+CENTRAL = struct.Struct("<4s6H3L5H2L")
+END = struct.Struct("<4s4H2LH")
+
+
+def cache_root() -> str:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~/AppData/Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "ytracker-sidecar")
+
+
+# -- the archive -------------------------------------------------------------------------------
+
+
+def locate(meipass: str, executable: str) -> tuple[str, int, int] | None:
+    """(file, offset, length) of ARCHIVE: copied out by the launcher, or inside the executable."""
+    copied = os.path.join(meipass, ARCHIVE)
+    if os.path.isfile(copied):
+        return copied, 0, os.path.getsize(copied)
+    try:
+        return in_carchive(executable, ARCHIVE)
+    except (OSError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def in_carchive(executable: str, name: str) -> tuple[str, int, int] | None:
+    """Where the uncompressed entry `name` of the executable's PyInstaller archive lies."""
+    with open(executable, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        tail_at = max(size - 65536, 0)  # the cookie ends the archive; ELF section headers follow
+        f.seek(tail_at)
+        tail = f.read()
+        at = tail.rfind(CARCHIVE_MAGIC)
+        if at < 0:
+            return None
+        _, length, toc_offset, toc_length, _, _ = COOKIE.unpack_from(tail, at)
+        start = tail_at + at + COOKIE.size - length
+        f.seek(start + toc_offset)
+        toc = f.read(toc_length)
+    pos = 0
+    while pos + TOC_ENTRY.size <= len(toc):
+        entry_length, offset, stored, _, compressed, _ = TOC_ENTRY.unpack_from(toc, pos)
+        if toc[pos + TOC_ENTRY.size : pos + entry_length].rstrip(b"\0").decode() == name:
+            return (executable, start + offset, stored) if not compressed else None
+        pos += entry_length
+    return None
+
+
+class Member:
+    """One file of the archive, as its central directory describes it."""
+
+    __slots__ = ("crc", "deps", "method", "module", "name", "offset", "size", "stored")
+
+    def __init__(self, name: str, fields: tuple[int, ...], comment: str) -> None:
+        self.name = name
+        self.method, self.crc, self.stored, self.size, self.offset = fields
+        # The spec writes "<module name or -> <libraries to load first, in order>".
+        module, *self.deps = comment.split() or ["-"]
+        self.module = None if module == "-" else module
+
+
+class Archive:
+    """A zip at `offset` in `path` (the spec's: no zip64, no encryption)."""
+
+    def __init__(self, path: str, offset: int, length: int) -> None:
+        self.path, self.offset = path, offset
+        with open(path, "rb") as f:
+            tail_at = max(length - END.size - 256, 0)
+            f.seek(offset + tail_at)
+            tail = f.read(length - tail_at)
+            at = tail.rfind(b"PK\5\6")
+            _, _, _, _, count, directory_size, directory_at, id_size = END.unpack_from(tail, at)
+            self.id = tail[at + END.size : at + END.size + id_size].decode("ascii")
+            f.seek(offset + directory_at)
+            directory = f.read(directory_size)
+        self.members = dict(_members(directory, count))
+
+    def chunks(self, member: Member) -> Iterator[bytes]:
+        """The member's bytes, inflated."""
+        with open(self.path, "rb") as f:
+            f.seek(self.offset + member.offset)
+            header = LOCAL.unpack(f.read(LOCAL.size))
+            f.seek(header[9] + header[10], os.SEEK_CUR)  # name and extra field
+            inflate = zlib.decompressobj(-15) if member.method == 8 else None
+            left = member.stored
+            try:
+                while left > 0:
+                    data = f.read(min(CHUNK, left))
+                    if not data:
+                        raise OSError(f"{ARCHIVE}: {member.name} is cut short")
+                    left -= len(data)
+                    yield inflate.decompress(data) if inflate else data
+                if inflate:
+                    yield inflate.flush()
+            except zlib.error as exc:
+                raise OSError(f"{ARCHIVE}: {member.name}: {exc}") from exc
+
+
+def _members(directory: bytes, count: int) -> Iterator[tuple[str, Member]]:
+    pos = 0
+    for _ in range(count):
+        record = CENTRAL.unpack_from(directory, pos)
+        name_size, extra_size, comment_size = record[10:13]
+        name_at = pos + CENTRAL.size
+        comment_at = name_at + name_size + extra_size
+        name = directory[name_at : name_at + name_size].decode()
+        comment = directory[comment_at : comment_at + comment_size].decode()
+        yield name, Member(name, (record[4], *record[7:10], record[16]), comment)
+        pos = comment_at + comment_size
+
+
+# -- files in a folder -------------------------------------------------------------------------
+
+
+def matches(path: str, member: Member) -> bool:
+    """The file at `path` has the member's size and CRC-32."""
+    buffer = bytearray(min(CHUNK, member.size + 1))
+    view = memoryview(buffer)
+    crc = 0
+    try:
+        with open(path, "rb", buffering=0) as f:
+            if os.fstat(f.fileno()).st_size != member.size:
+                return False
+            while read := f.readinto(buffer):
+                crc = zlib.crc32(view[:read], crc)
+    except OSError:
+        return False
+    return crc == member.crc
+
+
+def checked(path: str, member: Member) -> bool:
+    """`path` holds the member: its size and the stamp, else its size and CRC-32 (then stamped)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return False
+    if status.st_size != member.size:
+        return False
+    if status.st_mtime_ns == STAMP_NS:
+        return True
+    if not matches(path, member):
+        return False
+    stamp(path)
+    return True
+
+
+def stamp(path: str) -> None:
+    try:
+        os.utime(path, ns=(time.time_ns(), STAMP_NS))
+    except OSError:
+        pass  # checked in full again next time
+
+
+def unpack(archive: Archive, member: Member, folder: str) -> str:
+    """The member's file in `folder`: checked if present, else unpacked, checked and renamed."""
+    final = os.path.join(folder, *member.name.split("/"))
+    if checked(final, member):
+        return final
+    os.makedirs(os.path.dirname(final), 0o700, exist_ok=True)
+    partial = f"{final}.{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
+        with open(fd, "wb") as out:
+            for chunk in archive.chunks(member):
+                out.write(chunk)
+        if not matches(partial, member):
+            raise OSError(f"{member.name}: the unpacked file does not match the archive")
+        os.replace(partial, final)
+    finally:
+        if os.path.lexists(partial):
+            os.unlink(partial)
+    stamp(final)
+    return final
+
+
+def remove_leftovers(folder: str, now: float) -> None:
+    """Temporary files of starts that died while unpacking (old enough not to be in use)."""
+    for parent, _, names in os.walk(folder):
+        for name in filter(lambda n: n.endswith(PARTIAL_SUFFIX), names):
+            path = os.path.join(parent, name)
+            try:
+                if now - os.lstat(path).st_mtime > PARTIAL_AFTER_S:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
+def forget_stale(current: str, now: float) -> None:
+    """Mark `current` as used; remove other builds' folders nobody used for a long while."""
+    import shutil  # not at import time: see the module docstring
+
+    os.utime(current, (now, now))
+    parent = os.path.dirname(current)
+    for name in os.listdir(parent):
+        other = os.path.join(parent, name)
+        try:
+            stale = now - os.stat(other).st_mtime > STALE_AFTER_S
+        except OSError:
+            continue
+        if other != current and name.startswith(STALE_PREFIXES) and stale:
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def housekeeping(folder: str) -> None:
+    if not os.path.isdir(folder):
+        return
+    try:
+        now = time.time()
+        remove_leftovers(folder, now)
+        forget_stale(folder, now)
+    except OSError:
+        pass  # housekeeping only
+
+
+# -- the import finder -------------------------------------------------------------------------
+
+
+class NativeFinder:
+    """A meta path finder for the archive's extension modules (consulted last)."""
+
+    def __init__(self, archive: Archive, cache: str, fallback: str) -> None:
+        self.archive, self.cache, self.fallback = archive, cache, fallback
+        self.modules = {m.module: m for m in archive.members.values() if m.module}
+        self.files: dict[str, str] = {}  # member name → its checked file, this run
+        self.libraries: dict[str, ctypes.CDLL] = {}  # kept loaded for the life of the process
+        self._lock = RLock()  # two threads may need the same library at once
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> object:
+        member = self.modules.get(fullname)
+        if member is None:
+            return None
+        try:
+            with self._lock:
+                for name in member.deps:
+                    self._load_library(self.archive.members[name])
+                file = self.file(member)
+        except OSError as exc:  # ImportError lets a module fall back to its pure-Python twin
+            raise ImportError(f"{fullname}: {exc}", name=fullname) from exc
+        loader = importlib.machinery.ExtensionFileLoader(fullname, file)
+        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=file)
+        spec.has_location = True
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
+
+    def file(self, member: Member) -> str:
+        """A checked copy of `member`: in the user cache, else in the extraction folder."""
+        found = self.files.get(member.name)
+        if found is None:
+            try:
+                found = unpack(self.archive, member, self.cache)
+            except OSError:  # read-only or full home, or a loaded DLL that cannot be replaced
+                found = unpack(self.archive, member, self.fallback)
+            self.files[member.name] = found
+        return found
+
+    def _load_library(self, member: Member) -> None:
+        if member.name not in self.libraries:
+            self.libraries[member.name] = ctypes.CDLL(self.file(member))
+
+
+def install(meipass: str, executable: str) -> NativeFinder | None:
+    where = locate(meipass, executable)
+    if where is None:
+        return None
+    archive = Archive(*where)
+    cache = os.path.join(cache_root(), FOLDER_PREFIX + archive.id)
+    finder = NativeFinder(archive, cache, os.path.join(meipass, "_native"))
+    sys.meta_path.append(finder)
+    return finder
+
+
+def install_frozen() -> None:
+    """In a onefile build: the finder, then housekeeping in a daemon thread."""
+    meipass = getattr(sys, "_MEIPASS", None)
+    finder = None if meipass is None else install(meipass, sys.executable)
+    if finder is not None:
+        import threading  # the finder is in place: threading's imports may use it
+
+        threading.Thread(
+            target=housekeeping, args=(finder.cache,), name="native-cache-housekeeping", daemon=True
+        ).start()

@@ -1,0 +1,57 @@
+"""A process that takes every member of an archive from a cache folder, as a start would.
+
+    python -m tests.build.unpack_child ARCHIVE CACHE FALLBACK [--go FILE] [--die-before-rename]
+                                                              [--count-reads]
+
+Prints the checked file of each member, one per line, in member order. `--go FILE` waits for
+FILE to exist first (to start many at once). `--die-before-rename` kills the process (SIGKILL)
+at the moment `native_cache` renames its first temporary file into place: the state a start
+killed while unpacking leaves behind. `--count-reads` ends the output with a line
+`reads: N`, the number of times a file in CACHE was opened (an audit hook sees every open).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+from tests.build.modules import load
+
+native_cache = load("native_cache")
+
+
+def die_before_rename(event: str, args: tuple[object, ...]) -> None:
+    if event == "os.rename" and str(args[0]).endswith(native_cache.PARTIAL_SUFFIX):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def count_reads(cache: str, opened: list[str]) -> None:
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        if event == "open" and str(args[0]).startswith(cache + os.sep):
+            opened.append(str(args[0]))
+
+    sys.addaudithook(hook)
+
+
+def main(archive_path: str, cache: str, fallback: str, *flags: str) -> None:
+    opened: list[str] = []
+    if "--count-reads" in flags:
+        count_reads(cache, opened)
+    if "--go" in flags:
+        go = flags[flags.index("--go") + 1]
+        while not os.path.exists(go):
+            time.sleep(0.001)
+    if "--die-before-rename" in flags:
+        sys.addaudithook(die_before_rename)
+    archive = native_cache.Archive(archive_path, 0, os.path.getsize(archive_path))
+    finder = native_cache.NativeFinder(archive, cache, fallback)
+    for member in archive.members.values():
+        print(finder.file(member), flush=True)
+    if "--count-reads" in flags:
+        print(f"reads: {len(opened)}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
