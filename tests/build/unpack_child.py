@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 
-from tests.build.modules import load
+from tests.build_modules import load
 
 native_cache = load("native_cache")
 

@@ -21,20 +21,22 @@ from pathlib import Path
 import pytest
 
 from sidecar import PROTOCOL_VERSION, __version__
-from tests.build.modules import flip_a_byte, load
+from tests.build.accidents import flip_a_byte
+from tests.build_modules import load
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import Sidecar, sidecar_command
 from tests.e2e.signed_in import LOGIN
 from tests.fakes.tracker import FakeTrackerServer
 
 FROZEN = bool(os.environ.get("YTRACKER_SIDECAR_BIN"))
+native_cache = load("native_cache")
 needs_onefile = pytest.mark.skipif(
     not FROZEN or sys.platform == "win32",
     reason="onefile launcher behaviour: needs YTRACKER_SIDECAR_BIN on POSIX",
 )
 needs_linux_onefile = pytest.mark.skipif(
     not FROZEN or sys.platform != "linux",
-    reason="the native-library cache holds every library on Linux: needs YTRACKER_SIDECAR_BIN",
+    reason="native-library cache, partial-folder marker: needs YTRACKER_SIDECAR_BIN on Linux",
 )
 
 
@@ -257,7 +259,6 @@ def cached_files(cache: Path) -> dict[str, Path]:
 
 
 def archive_members() -> dict[str, object]:
-    native_cache = load("native_cache")
     where = native_cache.locate("/nonexistent", binary())
     assert where is not None, "no native archive inside the binary"
     members: dict[str, object] = native_cache.Archive(*where).members
@@ -266,7 +267,7 @@ def archive_members() -> dict[str, object]:
 
 def assert_whole(files: dict[str, Path]) -> None:
     """Every file is a member of the binary's archive, with its size and CRC-32."""
-    native_cache, members = load("native_cache"), archive_members()
+    members = archive_members()
     assert set(files) <= set(members), set(files) - set(members)
     for name, path in files.items():
         assert native_cache.matches(str(path), members[name]), name
@@ -367,7 +368,7 @@ def test_parallel_first_starts_share_one_whole_cache(spawn: SpawnFn, tmp_path: P
     assert_whole(files)
 
 
-@needs_onefile
+@needs_linux_onefile  # the marker is in every onefile build; verified on Linux only
 def test_a_launcher_killed_while_unpacking_leaves_no_folder_for_long(onefile: Onefile) -> None:
     # A 2 MB file-size limit kills the launcher (SIGXFSZ) while it writes libpython.
     killed = subprocess.run(
