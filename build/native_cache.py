@@ -228,7 +228,8 @@ def unpack(archive: Archive, member: Member, folder: str) -> str:
     os.makedirs(os.path.dirname(final), 0o700, exist_ok=True)
     partial = f"{final}.{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
+        fd = os.open(partial, flags, 0o700)
         with open(fd, "wb") as out:
             for chunk in archive.chunks(member):
                 out.write(chunk)
