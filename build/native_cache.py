@@ -109,6 +109,8 @@ def in_carchive(executable: str, name: str) -> tuple[str, int, int] | None:
     pos = 0
     while pos + TOC_ENTRY.size <= len(toc):
         entry_length, offset, stored, _, compressed, _ = TOC_ENTRY.unpack_from(toc, pos)
+        if entry_length <= TOC_ENTRY.size:  # not a table of contents we know
+            return None
         if toc[pos + TOC_ENTRY.size : pos + entry_length].rstrip(b"\0").decode() == name:
             return (executable, start + offset, stored) if not compressed else None
         pos += entry_length
