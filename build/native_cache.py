@@ -131,40 +131,43 @@ class Member:
 
 
 class Archive:
-    """A zip at `offset` in `path` (the spec's: no zip64, no encryption)."""
+    """A zip at `offset` in `path` (the spec's: no zip64, no encryption). The file stays open
+    for the life of the process: an update may replace the executable while it still runs."""
 
     def __init__(self, path: str, offset: int, length: int) -> None:
         self.path, self.offset = path, offset
-        with open(path, "rb") as f:
-            tail_at = max(length - END.size - 256, 0)
-            f.seek(offset + tail_at)
-            tail = f.read(length - tail_at)
-            at = tail.rfind(b"PK\5\6")
-            _, _, _, _, count, directory_size, directory_at, id_size = END.unpack_from(tail, at)
-            self.id = tail[at + END.size : at + END.size + id_size].decode("ascii")
-            f.seek(offset + directory_at)
-            directory = f.read(directory_size)
-        self.members = dict(_members(directory, count))
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        tail_at = max(length - END.size - 256, 0)
+        tail = self._read(tail_at, length - tail_at)
+        at = tail.rfind(b"PK\5\6")
+        _, _, _, _, count, directory_size, directory_at, id_size = END.unpack_from(tail, at)
+        self.id = tail[at + END.size : at + END.size + id_size].decode("ascii")
+        self.members = dict(_members(self._read(directory_at, directory_size), count))
+
+    def _read(self, at: int, size: int) -> bytes:
+        """Up to `size` bytes at `at` in the zip (callers hold the finder's lock)."""
+        if hasattr(os, "pread"):
+            return os.pread(self._fd, size, self.offset + at)
+        os.lseek(self._fd, self.offset + at, os.SEEK_SET)
+        return os.read(self._fd, size)
 
     def chunks(self, member: Member) -> Iterator[bytes]:
         """The member's bytes, inflated."""
-        with open(self.path, "rb") as f:
-            f.seek(self.offset + member.offset)
-            header = LOCAL.unpack(f.read(LOCAL.size))
-            f.seek(header[9] + header[10], os.SEEK_CUR)  # name and extra field
-            inflate = zlib.decompressobj(-15) if member.method == 8 else None
-            left = member.stored
-            try:
-                while left > 0:
-                    data = f.read(min(CHUNK, left))
-                    if not data:
-                        raise OSError(f"{ARCHIVE}: {member.name} is cut short")
-                    left -= len(data)
-                    yield inflate.decompress(data) if inflate else data
-                if inflate:
-                    yield inflate.flush()
-            except zlib.error as exc:
-                raise OSError(f"{ARCHIVE}: {member.name}: {exc}") from exc
+        header = LOCAL.unpack(self._read(member.offset, LOCAL.size))
+        at = member.offset + LOCAL.size + header[9] + header[10]  # after name and extra field
+        inflate = zlib.decompressobj(-15) if member.method == 8 else None
+        end = at + member.stored
+        try:
+            while at < end:
+                data = self._read(at, min(CHUNK, end - at))
+                if not data:
+                    raise OSError(f"{ARCHIVE}: {member.name} is cut short")
+                at += len(data)
+                yield inflate.decompress(data) if inflate else data
+            if inflate:
+                yield inflate.flush()
+        except zlib.error as exc:
+            raise OSError(f"{ARCHIVE}: {member.name}: {exc}") from exc
 
 
 def _members(directory: bytes, count: int) -> Iterator[tuple[str, Member]]:

@@ -115,6 +115,18 @@ def test_archive_reads_what_zipfile_wrote(archive: Sample) -> None:
     assert (members[LIBRARY].module, members[LIBRARY].deps) == (None, [])
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="an open file cannot be replaced there")
+def test_an_executable_replaced_while_running_is_still_read(
+    archive: Sample, tmp_path: Path
+) -> None:
+    read = archive.open()
+    update = tmp_path / "update"
+    update.write_bytes(os.urandom(archive.path.stat().st_size))
+    os.replace(update, archive.path)  # an updater swaps the file under the running program
+    members = read.members  # type: ignore[attr-defined]
+    assert b"".join(read.chunks(members[MODULE])) == archive.contents[MODULE]  # type: ignore[attr-defined]
+
+
 def carchive(entries: list[tuple[str, bytes, bool, bytes]]) -> bytes:
     """Entries, table of contents and cookie, laid out as PyInstaller's CArchiveWriter does."""
     body, toc = b"", b""
