@@ -1,13 +1,13 @@
 """A process that takes every member of an archive from a cache folder, as a start would.
 
     python -m tests.build.unpack_child ARCHIVE CACHE FALLBACK [--go FILE] [--die-before-rename]
-                                                              [--count-reads]
+                                                              [--count-opens]
 
 Prints the checked file of each member, one per line, in member order. `--go FILE` waits for
 FILE to exist first (to start many at once). `--die-before-rename` kills the process (SIGKILL)
 at the moment `native_cache` renames its first temporary file into place: the state a start
-killed while unpacking leaves behind. `--count-reads` ends the output with a line
-`reads: N`, the number of times a file in CACHE was opened (an audit hook sees every open).
+killed while unpacking leaves behind. `--count-opens` ends the output with a line
+`opens: N`, the number of times a file in CACHE was opened (an audit hook sees every open).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def die_before_rename(event: str, args: tuple[object, ...]) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def count_reads(cache: str, opened: list[str]) -> None:
+def count_opens(cache: str, opened: list[str]) -> None:
     def hook(event: str, args: tuple[object, ...]) -> None:
         if event == "open" and str(args[0]).startswith(cache + os.sep):
             opened.append(str(args[0]))
@@ -37,8 +37,8 @@ def count_reads(cache: str, opened: list[str]) -> None:
 
 def main(archive_path: str, cache: str, fallback: str, *flags: str) -> None:
     opened: list[str] = []
-    if "--count-reads" in flags:
-        count_reads(cache, opened)
+    if "--count-opens" in flags:
+        count_opens(cache, opened)
     if "--go" in flags:
         go = flags[flags.index("--go") + 1]
         while not os.path.exists(go):
@@ -49,8 +49,8 @@ def main(archive_path: str, cache: str, fallback: str, *flags: str) -> None:
     finder = native_cache.NativeFinder(archive, cache, fallback)
     for member in archive.members.values():
         print(finder.file(member), flush=True)
-    if "--count-reads" in flags:
-        print(f"reads: {len(opened)}")
+    if "--count-opens" in flags:
+        print(f"opens: {len(opened)}")
 
 
 if __name__ == "__main__":
