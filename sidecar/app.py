@@ -116,7 +116,7 @@ class App:
         self.tray = TrayService(
             TrackerTraySource(self.deps),
             timer=self.timer.state,
-            config=self.deps.config.load,
+            config=self.deps.config.current,  # the tray's minute ticks never wait on a disk
             own_writes=self.deps.own_writes,
             notify=self.notify,
             options=tray_options(settings, env),

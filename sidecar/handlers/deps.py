@@ -87,5 +87,5 @@ class Deps:
         """Display-dict key preference for the configured language."""
         return display_keys(self.accept_language)
 
-    def workday_hours(self) -> int:
-        return self.config.load().workday_hours
+    async def workday_hours(self) -> int:
+        return (await self.config.load()).workday_hours

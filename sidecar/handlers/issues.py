@@ -80,7 +80,7 @@ async def _search(
     search, rows = await scrolls.open_search(
         deps.tracker, key, body, per_scroll, fields=FIELDS, item_type=IssueWire
     )
-    entry = ListEntry(_payload(deps, rows, None), search if rows.has_more else None)
+    entry = ListEntry(await _payload(deps, rows, None), search if rows.has_more else None)
     if entry.search is not None:
         deps.caches.searches.open(entry.search)
     if marks == (deps.caches.list_generation, deps.session.generation):  # no write meanwhile
@@ -102,11 +102,13 @@ async def _load_more(deps: Deps, cursor: str) -> IssuePagePayload:
     )
     following = offset + len(rows.items)
     next_id = deps.caches.searches.cursor(search, following) if rows.has_more else None
-    return _payload(deps, rows, next_id)
+    return await _payload(deps, rows, next_id)
 
 
-def _payload(deps: Deps, rows: scrolls.Rows[IssueWire], next_id: str | None) -> IssuePagePayload:
-    hours, keys = deps.workday_hours(), deps.keys
+async def _payload(
+    deps: Deps, rows: scrolls.Rows[IssueWire], next_id: str | None
+) -> IssuePagePayload:
+    hours, keys = await deps.workday_hours(), deps.keys
     return IssuePagePayload(
         issues=[convert.issue(w, hours, keys) for w in rows.items],
         next_scroll_id=next_id,
@@ -183,11 +185,11 @@ async def get_issue(deps: Deps, params: IssueKeyParams, call: Call) -> Issue:
     """GET /v3/issues/<key>?fields=… → Issue."""
     path = api_path("issues", params.issue_key)
     response = await deps.tracker.request("GET", path, params={"fields": FIELDS})
-    return _issue(deps, response)
+    return await _issue(deps, response)
 
 
-def _issue(deps: Deps, response: TrackerResponse) -> Issue:
-    return convert.issue(response.json(IssueWire), deps.workday_hours(), deps.keys)
+async def _issue(deps: Deps, response: TrackerResponse) -> Issue:
+    return convert.issue(response.json(IssueWire), await deps.workday_hours(), deps.keys)
 
 
 async def update_issue(deps: Deps, params: UpdateIssueParams, call: Call) -> None:
@@ -243,11 +245,11 @@ def create_body(params: CreateIssueParams) -> dict[str, Any]:
 async def create_issue(deps: Deps, params: CreateIssueParams, call: Call) -> Issue:
     """POST a new issue → the created Issue."""
     response = await write(deps, "POST", api_path("issues"), json=create_body(params))
-    return _issue(deps, response)
+    return await _issue(deps, response)
 
 
 async def patch_issue(deps: Deps, params: PatchIssueParams, call: Call) -> Issue:
     """PATCH a raw Tracker body; `version` is the optimistic lock (a mismatch is a conflict)."""
     query = None if params.version is None else {"version": params.version}
     path = api_path("issues", params.issue_key)
-    return _issue(deps, await write(deps, "PATCH", path, json=params.patch, params=query))
+    return await _issue(deps, await write(deps, "PATCH", path, json=params.patch, params=query))

@@ -8,8 +8,6 @@ and every 60 s while running. Must not know: where the config lives or how ticks
 
 from __future__ import annotations
 
-import asyncio
-
 from sidecar.api.base import NoParams
 from sidecar.api.local import (
     Config,
@@ -23,12 +21,12 @@ from sidecar.handlers.deps import Call, Deps
 
 async def get_config(deps: Deps, params: NoParams, call: Call) -> Config:
     """The normalised config; the defaults when the file is missing or unreadable."""
-    return deps.config.load()
+    return await deps.config.load()
 
 
 async def save_config(deps: Deps, params: SaveConfigParams, call: Call) -> None:
     """Write the normalised config (atomically; an I/O failure leaves the old file)."""
-    await asyncio.to_thread(deps.config.save, params.config)
+    await deps.config.save(params.config)
 
 
 async def start_timer(deps: Deps, params: StartTimerParams, call: Call) -> None:

@@ -90,7 +90,7 @@ class TrackerTraySource:
             background=True,
             idempotent=True,
         )
-        hours, keys = deps.workday_hours(), deps.keys
+        hours, keys = await deps.workday_hours(), deps.keys
         return [convert.issue(wire, hours, keys) for wire in response.json(list[IssueWire])]
 
     async def today_seconds(self, keys: list[str]) -> int:

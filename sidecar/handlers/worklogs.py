@@ -38,7 +38,7 @@ def _path(issue_key: str) -> str:
 async def get_issue_worklogs(deps: Deps, params: IssueKeyParams, call: Call) -> list[WorklogEntry]:
     """Every work log of an issue, oldest first (all cursor pages, no cap)."""
     wires = await read_all(deps, _path(params.issue_key), WorklogWire)
-    hours = deps.workday_hours()
+    hours = await deps.workday_hours()
     return [convert.worklog(wire, hours, deps.keys) for wire in wires]
 
 
@@ -73,7 +73,7 @@ def worklog_body(params: LogWorkParams, workday_hours: int, now: datetime) -> di
 
 async def log_work(deps: Deps, params: LogWorkParams, call: Call) -> None:
     """POST a work log: human duration → ISO 8601, starting now or at `start`."""
-    body = worklog_body(params, deps.workday_hours(), datetime.now(UTC))
+    body = worklog_body(params, await deps.workday_hours(), datetime.now(UTC))
     await write(deps, "POST", _path(params.issue_key), json=body)
 
 
@@ -135,4 +135,4 @@ async def today_logged_seconds(deps: Deps, issue_keys: list[str]) -> int:
         background=True,
         idempotent=True,
     )
-    return today_seconds(wires, issue_keys, today, deps.workday_hours())
+    return today_seconds(wires, issue_keys, today, await deps.workday_hours())

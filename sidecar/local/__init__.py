@@ -4,6 +4,7 @@
     timer.py        the work timer and its tick schedule
     downloads.py    where a downloaded attachment lands, written atomically
     cache.py        the in-memory TTL caches of Tracker answers (issue lists, catalogs)
+    offload.py      blocking file-system calls in daemon threads (a hung disk never stops us)
 
 Must not know: Tracker, HTTP or the wire; handlers use these through `Deps`.
 """
