@@ -22,7 +22,6 @@ from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
 from sidecar.handlers.tray import TrackerTraySource
-from sidecar.local.cache import FreshCache
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.timer import Timer
 from sidecar.rpc.endpoint import Endpoint
@@ -103,7 +102,9 @@ class App:
             session=self.session,
             config=ConfigStore(settings.resolved_config_dir()),
             timer=self.timer,
-            caches=Caches(issue_lists=FreshCache(settings.cache_fresh_s, settings.cache_ttl_s)),
+            caches=Caches.bound_to(
+                lambda: self.session.generation, settings.cache_fresh_s, settings.cache_ttl_s
+            ),
             notify=self.notify,
             client_id=env.get("YTRACKER_CLIENT_ID") or None,
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,

@@ -132,3 +132,47 @@ async def test_the_run_stops_only_with_its_last_caller() -> None:
     for _ in range(3):  # the cancelled run's done callback
         await asyncio.sleep(0)
     assert len(shared) == 0
+
+
+# -- bound to an epoch (the session): nothing of a past one is kept or returned -------------
+
+
+class Epoch:
+    now = 1
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def test_a_bound_ttl_cache_keeps_nothing_from_a_past_epoch() -> None:
+    epoch = Epoch()
+    cache: TTLCache[str] = TTLCache(None, epoch=epoch)
+    since = cache.epoch()
+    epoch.now = 2  # signed out and in again while the answer was on its way
+    assert cache.put("login", "alice", since=since) is False
+    assert cache.get("login") is None and len(cache) == 0
+    assert cache.put("login", "bob", since=cache.epoch()) is True
+    assert cache.get("login") == "bob"
+    epoch.now = 3  # a session that ended without the caches being cleared
+    assert cache.get("login") is None and len(cache) == 0
+
+
+def test_a_bound_fresh_cache_keeps_nothing_from_a_past_epoch() -> None:
+    epoch, clock = Epoch(), Clock()
+    cache: FreshCache[str] = FreshCache(5, 300, clock=clock, epoch=epoch)
+    assert cache.put("k", "A's page", since=1) is True
+    epoch.now = 2
+    assert cache.fresh("k") is None and cache.fresh_values() == []
+    assert cache.last_good("k") is None and len(cache) == 0  # not even as the last good page
+    assert cache.put("k", "A's late page", since=1) is False
+    assert cache.put("k", "B's page", since=2) is True
+    assert cache.fresh("k") == "B's page"
+
+
+@pytest.mark.parametrize("kind", ["ttl", "fresh"])
+def test_a_bound_cache_refuses_a_put_without_its_epoch(kind: str) -> None:
+    cache: TTLCache[str] | FreshCache[str] = (
+        TTLCache(None, epoch=Epoch()) if kind == "ttl" else FreshCache(5, 300, epoch=Epoch())
+    )
+    with pytest.raises(TypeError):
+        cache.put("login", "alice")

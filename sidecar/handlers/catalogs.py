@@ -37,10 +37,9 @@ async def _cached(deps: Deps, name: str, load: Callable[[], Awaitable[list[Any]]
     found = deps.caches.catalogs.get(name)
     if found is not None:
         return found
-    generation = deps.session.generation
+    since = deps.session.generation  # never keep one account's catalog for the next
     fresh = await load()
-    if deps.session.generation == generation:  # never keep one account's catalog for the next
-        deps.caches.catalogs.put(name, fresh)
+    deps.caches.catalogs.put(name, fresh, since=since)
     return fresh
 
 

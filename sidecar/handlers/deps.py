@@ -46,6 +46,11 @@ class Caches:
 
     `list_generation` moves on with every write and sign-in, so a search that was on its way
     meanwhile is neither cached nor shared with later calls.
+
+    Every cache is bound to the session's generation (`bound_to`, `sidecar/local/cache.py`):
+    a handler notes `deps.session.generation` before it asks Tracker and hands it to `put` as
+    `since`, so an answer that arrives after a sign-in, sign-out or refresh is answered to its
+    own request and never stored for the next account.
     """
 
     issue_lists: FreshCache[ListEntry]
@@ -54,6 +59,14 @@ class Caches:
     list_generation: int = 0
     catalogs: TTLCache[list[Any]] = field(default_factory=lambda: TTLCache(None))
     login: TTLCache[str] = field(default_factory=lambda: TTLCache(None))
+
+    @classmethod
+    def bound_to(cls, epoch: Callable[[], int], fresh_s: float, keep_s: float) -> Caches:
+        return cls(
+            issue_lists=FreshCache(fresh_s, keep_s, epoch=epoch),
+            catalogs=TTLCache(None, epoch=epoch),
+            login=TTLCache(None, epoch=epoch),
+        )
 
     def after_mutation(self) -> None:
         """Any write through the sidecar may change what a list shows."""

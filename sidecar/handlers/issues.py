@@ -53,8 +53,9 @@ async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePa
     cursor = params.scroll() or None
     if cursor is not None:
         return await _load_more(deps, cursor)
+    since = deps.session.generation  # what this request finds is kept for this session only
     body = await search_body(deps, params.query, params.filter)
-    return _served(deps, await _first_page(deps, body, params.per_scroll or PER_SCROLL))
+    return _served(deps, await _first_page(deps, body, params.per_scroll or PER_SCROLL, since))
 
 
 def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
@@ -62,13 +63,13 @@ def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
     return msgspec.json.encode([body, per_scroll], order="sorted")
 
 
-async def _first_page(deps: Deps, body: dict[str, Any], per_scroll: int) -> ListEntry:
+async def _first_page(deps: Deps, body: dict[str, Any], per_scroll: int, since: int) -> ListEntry:
     caches = deps.caches
     key = list_key(body, per_scroll)
     fresh = caches.issue_lists.fresh(key)
     if fresh is not None:
         return fresh
-    marks = (caches.list_generation, deps.session.generation)
+    marks = (caches.list_generation, since)
     return await caches.list_calls.run(
         (key, marks), lambda: _search(deps, key, body, per_scroll, marks)
     )
@@ -80,11 +81,13 @@ async def _search(
     search, rows = await scrolls.open_search(
         deps.tracker, key, body, per_scroll, fields=FIELDS, item_type=IssueWire
     )
-    entry = ListEntry(await _payload(deps, rows, None), search if rows.has_more else None)
+    page = await _payload(deps, rows, None)
+    current = marks[1] == deps.session.generation  # else: an answer for the previous session
+    entry = ListEntry(page, search if rows.has_more and current else None)
     if entry.search is not None:
         deps.caches.searches.open(entry.search)
-    if marks == (deps.caches.list_generation, deps.session.generation):  # no write meanwhile
-        deps.caches.issue_lists.put(key, entry)
+    if marks[0] == deps.caches.list_generation:  # no write meanwhile
+        deps.caches.issue_lists.put(key, entry, since=marks[1])
     return entry
 
 

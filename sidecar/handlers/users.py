@@ -24,11 +24,12 @@ async def get_current_user(deps: Deps, params: NoParams, call: Call) -> UserProf
 
 
 async def _myself(deps: Deps, *, background: bool = False) -> UserWire:
+    since = deps.session.generation  # an answer for the previous account is never kept
     response = await deps.tracker.request("GET", api_path("myself"), background=background)
     wire = response.json(UserWire)
     login = _login_of(wire)
     if login is not None:
-        deps.caches.login.put("login", login)
+        deps.caches.login.put("login", login, since=since)
     return wire
 
 

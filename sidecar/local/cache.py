@@ -1,7 +1,12 @@
 """Small in-memory caches: time-bounded values, fresh-then-last-good pages, shared calls.
 
-Owns: expiry, freshness, invalidation and in-flight sharing. Must not know: what is cached or
-why it is invalidated.
+Owns: expiry, freshness, invalidation, in-flight sharing, and the epoch rule. A cache built
+with `epoch` (the app passes the session's generation, which moves on with every sign-in,
+sign-out, refresh or ended session) keeps each value with the epoch its computation *started*
+in: `put` takes that epoch (`since`) and stores nothing from an epoch that has passed, and no
+value of an earlier epoch is ever returned. So a Tracker answer for one account that arrives
+after the next signed in is answered to its own request at most, and never served to anyone
+else. Must not know: what is cached, what an epoch stands for, or why entries are dropped.
 """
 
 from __future__ import annotations
@@ -17,27 +22,63 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+class Epoch:
+    """The epoch a cache's values belong to; unbound (always 0) without a source."""
+
+    def __init__(self, source: Callable[[], int] | None) -> None:
+        self._source, self.bound = source, source is not None
+
+    def now(self) -> int:
+        return self._source() if self._source is not None else 0
+
+    def accepts(self, since: int | None) -> bool:
+        """Whether a value computed from epoch `since` on may be stored now.
+
+        Raises:
+            TypeError: a bound cache was given no `since` (a caller that forgot would store an
+                earlier session's answer for the next).
+        """
+        if since is None and self.bound:
+            raise TypeError("a cache bound to an epoch needs `since`")
+        return since is None or since == self.now()
+
+
 class TTLCache(Generic[V]):
     """Entries live `ttl_s` seconds (None = until cleared; 0 = never stored)."""
 
-    def __init__(self, ttl_s: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_s: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        epoch: Callable[[], int] | None = None,
+    ) -> None:
         self.ttl_s = ttl_s
         self._clock = clock
-        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._epoch = Epoch(epoch)
+        self._entries: dict[Hashable, tuple[float, int, V]] = {}
+
+    def epoch(self) -> int:
+        """The current epoch: what a computation meant for `put` notes before it starts."""
+        return self._epoch.now()
 
     def get(self, key: Hashable) -> V | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        stored_at, value = entry
-        if self.ttl_s is not None and self._clock() - stored_at >= self.ttl_s:
+        stored_at, epoch, value = entry
+        expired = self.ttl_s is not None and self._clock() - stored_at >= self.ttl_s
+        if expired or epoch != self._epoch.now():
             del self._entries[key]
             return None
         return value
 
-    def put(self, key: Hashable, value: V) -> None:
-        if self.ttl_s != 0:
-            self._entries[key] = (self._clock(), value)
+    def put(self, key: Hashable, value: V, *, since: int | None = None) -> bool:
+        """Store `value`, computed from epoch `since` on; False when that epoch has passed."""
+        if self.ttl_s == 0 or not self._epoch.accepts(since):
+            return False
+        self._entries[key] = (self._clock(), self._epoch.now(), value)
+        return True
 
     def clear(self) -> None:
         self._entries.clear()
@@ -50,6 +91,7 @@ class TTLCache(Generic[V]):
 class _Kept(Generic[V]):
     value: V
     stored_at: float
+    epoch: int
     stale: bool = False
 
 
@@ -68,9 +110,11 @@ class FreshCache(Generic[V]):
         *,
         limit: int = 32,
         clock: Callable[[], float] = time.monotonic,
+        epoch: Callable[[], int] | None = None,
     ) -> None:
         self.fresh_s, self.keep_s = min(fresh_s, keep_s), keep_s
         self._limit, self._clock = limit, clock
+        self._epoch = Epoch(epoch)
         self._entries: OrderedDict[Hashable, _Kept[V]] = OrderedDict()
 
     def fresh(self, key: Hashable) -> V | None:
@@ -85,13 +129,15 @@ class FreshCache(Generic[V]):
     def fresh_values(self) -> list[V]:
         return [kept.value for kept in self._entries.values() if self._is_fresh(kept)]
 
-    def put(self, key: Hashable, value: V) -> None:
-        if self.keep_s <= 0:
-            return
+    def put(self, key: Hashable, value: V, *, since: int | None = None) -> bool:
+        """Store `value`, computed from epoch `since` on; False when that epoch has passed."""
+        if self.keep_s <= 0 or not self._epoch.accepts(since):
+            return False
         self._entries.pop(key, None)
-        self._entries[key] = _Kept(value, self._clock())
+        self._entries[key] = _Kept(value, self._clock(), self._epoch.now())
         while len(self._entries) > self._limit:
             self._entries.popitem(last=False)
+        return True
 
     def stale_all(self) -> None:
         for kept in self._entries.values():
@@ -104,11 +150,14 @@ class FreshCache(Generic[V]):
         return len(self._entries)
 
     def _is_fresh(self, kept: _Kept[V]) -> bool:
-        return not kept.stale and self._clock() - kept.stored_at < self.fresh_s
+        current = kept.epoch == self._epoch.now()
+        return current and not kept.stale and self._clock() - kept.stored_at < self.fresh_s
 
     def _kept(self, key: Hashable) -> _Kept[V] | None:
         kept = self._entries.get(key)
-        if kept is not None and self._clock() - kept.stored_at >= self.keep_s:
+        if kept is None:
+            return None
+        if self._clock() - kept.stored_at >= self.keep_s or kept.epoch != self._epoch.now():
             del self._entries[key]
             return None
         return kept

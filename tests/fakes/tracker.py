@@ -17,7 +17,8 @@ API:
     faults.add(method, path_regex, *, status=None, headers=None, body=None, delay_s=0.0,
                action=None, location=None, times=1)
         action ∈ reset_before_headers, reset_after_headers, stall_body, truncate_body,
-                 malformed_json, empty_200, redirect (needs location=)
+                 malformed_json, empty_200, redirect (needs location=),
+                 hold (the real answer, made only once `faults.release()` is called)
     requests, requests_to(method, path_regex), request_starts
     issue_auth_code(login=None), reset(), close()
 """

@@ -363,7 +363,7 @@ async def test_logout_forgets_the_session_caches_and_login(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
     await sign_in_with_code(app, fake_tracker)
-    app.deps.caches.login.put("me", "alice")
+    app.deps.caches.login.put("me", "alice", since=app.session.generation)
     assert await auth.logout(app.deps, NoParams(), CALL) is None
     assert await app.session.has_session() is False
     assert app.deps.caches.login.get("me") is None

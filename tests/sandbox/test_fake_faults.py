@@ -85,6 +85,19 @@ async def test_stall_body_times_out(fake_tracker: FakeTrackerServer) -> None:
     await asyncio.sleep(0.2)
 
 
+async def test_hold_answers_for_real_once_released(
+    api: Api, fake_tracker: FakeTrackerServer
+) -> None:
+    fake_tracker.faults.add("GET", r"/myself$", action="hold")
+    held = asyncio.ensure_future(api("GET", "/v3/myself"))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(held), 0.5)
+    assert fake_tracker.requests_to("GET", r"/myself$")  # arrived, and held
+    fake_tracker.faults.release()
+    reply = await held
+    assert reply.status == 200 and reply.json()["login"] == "alice"
+
+
 async def test_malformed_json_and_empty_200(api: Api, fake_tracker: FakeTrackerServer) -> None:
     fake_tracker.faults.add("GET", r"/myself$", action="malformed_json")
     fake_tracker.faults.add("GET", r"/myself$", action="empty_200")
