@@ -2,11 +2,14 @@
 
 Rules of `docs/frontend-contract.md` §9.9.
 
-Owns: the destination rules (trimmed; a bare name goes to the user's Downloads folder, anything
-with a `/` or `\\` is used verbatim), finding that folder (XDG user-dirs on Linux, `~/Downloads`
-elsewhere), and `AtomicFile`: bytes go to a hidden temporary file beside the destination that
-is renamed into place only when complete, so a failed or cancelled transfer never leaves a
-partial file and never touches an existing one. Must not know: HTTP, Tracker or the wire.
+Owns: the destination rules (trimmed; an absolute path is used as given, anything else is a
+name made safe by `file_names.py` and put in the user's Downloads folder), finding that folder
+(XDG user-dirs on Linux, `~/Downloads` elsewhere), and `AtomicFile`: bytes go to a hidden
+temporary file beside the destination (`.<name>.<8 hex>.part`, the name cut so the whole stays
+within the folder's name limit) that is renamed into place only when complete, so a failed or
+cancelled transfer never leaves a partial file and never touches an existing one. A replaced
+regular file keeps its permission bits, never setuid, setgid or sticky; a replaced symbolic link
+becomes a new file of the default mode. Must not know: HTTP, Tracker or the wire.
 """
 
 from __future__ import annotations
@@ -24,12 +27,23 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from sidecar.errors import InvalidInput, LocalIOError
+from sidecar.local.file_names import (
+    NAME_MAX,
+    NUL_IN_PATH,
+    Flavour,
+    fit_name,
+    is_absolute,
+    safe_name,
+)
 
 EMPTY_DESTINATION = "Destination path cannot be empty"
 _XDG_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(?P<value>[^"]*)"\s*$')
 _TEMP_ATTEMPTS = 8
 T = TypeVar("T")
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
+NATIVE: Flavour = "windows" if sys.platform == "win32" else "posix"
+TEMP_SUFFIX = ".part"
+TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.part$")  # what `temp_name` makes (leftovers.py)
 
 
 def os_error_text(exc: OSError) -> str:
@@ -53,18 +67,29 @@ def _os_error(code: int, path: Path) -> LocalIOError:
 # -- where ----------------------------------------------------------------------------------
 
 
-def resolve_destination(dest_path: str, downloads: Path | None, cwd: Path) -> Path:
-    """The absolute file path a download goes to.
+def resolve_destination(
+    dest_path: str, downloads: Path | None, cwd: Path, flavour: Flavour = NATIVE
+) -> Path:
+    """The absolute file path a download goes to: an absolute path as given, anything else as
+    a safe name in `downloads` (`cwd` when there is no Downloads folder).
 
     Raises:
-        InvalidInput: the trimmed path is empty.
+        InvalidInput: the trimmed path is empty, or an absolute one holds a NUL.
     """
     text = dest_path.strip()
     if not text:
         raise InvalidInput(EMPTY_DESTINATION)
-    if "/" in text or "\\" in text:
-        return cwd / text  # an absolute `text` replaces `cwd`
-    return (downloads or cwd) / text
+    if not is_absolute(text, flavour):
+        return (downloads or cwd) / safe_name(text, flavour)
+    if "\x00" in text:
+        raise InvalidInput(NUL_IN_PATH)
+    return Path(text)
+
+
+def temp_name(name: str, token: str, limit: int = NAME_MAX) -> str:
+    """`.<name>.<token>.part`, with `name` cut so the whole fits in `limit` bytes."""
+    tail = f".{token}{TEMP_SUFFIX}"
+    return "." + fit_name(name, limit - len(tail) - 1) + tail
 
 
 def downloads_dir(
@@ -151,8 +176,9 @@ class AtomicFile:
         self._file = self._create_temp(parent)
 
     def _create_temp(self, parent: Path) -> IO[bytes]:
+        limit = _name_limit(parent)
         for _ in range(_TEMP_ATTEMPTS):
-            candidate = parent / f".{self.destination.name}.{secrets.token_hex(4)}.part"
+            candidate = parent / temp_name(self.destination.name, secrets.token_hex(4), limit)
             try:
                 fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
             except FileExistsError:
@@ -225,11 +251,21 @@ def _flush_and_close(file: IO[bytes], destination: Path) -> None:
         file.close()
 
 
-def _copy_mode(fd: int, destination: Path) -> None:
-    """An overwritten file keeps its permissions, as writing over it in place would."""
+def _name_limit(folder: Path) -> int:
+    """The folder's longest file name in bytes (255 where the system does not say)."""
     try:
-        mode = stat.S_IMODE(destination.stat().st_mode)
+        return min(os.pathconf(folder, "PC_NAME_MAX"), NAME_MAX)
+    except (AttributeError, OSError, ValueError):  # no pathconf on Windows
+        return NAME_MAX
+
+
+def _copy_mode(fd: int, destination: Path) -> None:
+    """An overwritten regular file keeps its permission bits, as writing over it in place
+    would, but never setuid, setgid or sticky; nothing is copied through a symbolic link (the
+    link is replaced by a new file of the default mode)."""
+    try:
+        info = os.lstat(destination)
     except OSError:
         return
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, mode)
+    if stat.S_ISREG(info.st_mode) and hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o777)

@@ -46,19 +46,28 @@ def check_jsonrpc(message: Any) -> None:
 
 
 class Sidecar:
-    def __init__(self, args: Iterable[str] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        args: Iterable[str] = (),
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         full_env.setdefault("YTRACKER_RETRY_SLEEP_SCALE", "0")
         # The tray's background refresh would add requests to every signed-in test's log;
         # the tray's own tests switch it on.
         full_env.setdefault("YTRACKER_TRAY_INTERVAL_S", "0")
+        if cwd is not None:  # `-m sidecar` must still find this checkout's package
+            full_env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(REPO), full_env.get("PYTHONPATH")])
+            )
         self.proc = subprocess.Popen(
             [*sidecar_command(), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=full_env,
-            cwd=REPO,
+            cwd=cwd or REPO,
         )
         self.lines: queue.Queue[bytes | None] = queue.Queue()
         self.raw_stdout: list[bytes] = []

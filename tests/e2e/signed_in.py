@@ -12,6 +12,7 @@ Import the fixtures into a test module (`from tests.e2e.signed_in import signed_
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,9 +31,13 @@ def clear_log(fake: FakeTrackerServer) -> None:
 
 
 def start_signed_in(
-    spawn: SpawnFn, fake: FakeTrackerServer, *extra: str, env: dict[str, str] | None = None
+    spawn: SpawnFn,
+    fake: FakeTrackerServer,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> Sidecar:
-    sidecar = spawn(*fake_args(fake, *extra), env=env)
+    sidecar = spawn(*fake_args(fake, *extra), env=env, cwd=cwd)
     assert sidecar.result("login_with_token", LOGIN) is True
     clear_log(fake)
     return sidecar

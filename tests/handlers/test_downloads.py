@@ -13,12 +13,15 @@ import pytest
 from sidecar.errors import InvalidInput, LocalIOError
 from sidecar.local.downloads import (
     EMPTY_DESTINATION,
+    TEMP_NAME,
     AtomicFile,
     check_destination,
     downloads_dir,
     resolve_destination,
+    temp_name,
     xdg_download_dir,
 )
+from sidecar.local.file_names import Flavour, is_absolute, safe_name
 
 CWD = Path("/srv/here")
 DOWNLOADS = Path("/home/u/Downloads")
@@ -38,16 +41,96 @@ def test_an_empty_destination_is_refused(dest: str) -> None:
         ("report.txt", DOWNLOADS / "report.txt"),
         ("  report.txt  ", DOWNLOADS / "report.txt"),
         ("no extension", DOWNLOADS / "no extension"),
-        ("sub/report.txt", CWD / "sub/report.txt"),
-        ("./report.txt", CWD / "report.txt"),
+        ("sub/report.txt", DOWNLOADS / "sub_report.txt"),
+        ("./report.txt", DOWNLOADS / "report.txt"),
+        ("../x", DOWNLOADS / "x"),
+        ("../../.bashrc", DOWNLOADS / ".bashrc"),
+        ("..\\x", DOWNLOADS / "x"),
+        ("a\\..\\..\\b", DOWNLOADS / "a_b"),
+        ("~/.ssh/authorized_keys", DOWNLOADS / "~_.ssh_authorized_keys"),  # `~` is not home
+        ("C:\\Windows\\x.dll", DOWNLOADS / "C:_Windows_x.dll"),  # not absolute on POSIX
+        ("\\\\server\\share\\x", DOWNLOADS / "server_share_x"),
+        ("..", DOWNLOADS / "download"),
+        ("./", DOWNLOADS / "download"),
+        ("a\x00b", DOWNLOADS / "a_b"),
+        ("line\nbreak\x7f", DOWNLOADS / "line_break_"),
+        ("CON", DOWNLOADS / "CON"),  # an ordinary name on POSIX
         ("/abs/dir/report.txt", Path("/abs/dir/report.txt")),
-        ("win\\report.txt", CWD / "win\\report.txt"),
+        ("/abs/../etc/x", Path("/abs/../etc/x")),  # a dialog's choice is used as given
     ],
 )
-def test_a_bare_name_goes_to_downloads_anything_with_a_slash_is_verbatim(
+def test_an_absolute_path_is_used_as_given_anything_else_is_a_safe_name_in_downloads(
     dest: str, expected: Path
 ) -> None:
-    assert resolve_destination(dest, DOWNLOADS, CWD) == expected
+    assert resolve_destination(dest, DOWNLOADS, CWD, "posix") == expected
+
+
+@pytest.mark.parametrize(
+    ("dest", "absolute"),
+    [
+        ("C:\\Users\\u\\Downloads\\x.pdf", True),
+        ("C:/Users/u/x.pdf", True),
+        ("\\\\server\\share\\x.pdf", True),
+        ("\\\\?\\C:\\x.pdf", True),
+        ("\\x.pdf", False),  # the root of whichever drive is current
+        ("C:x.pdf", False),  # relative to drive C's current folder
+        ("/x.pdf", False),
+        ("..\\x.pdf", False),
+        ("x.pdf", False),
+    ],
+)
+def test_windows_absolute_paths(dest: str, absolute: bool) -> None:
+    assert is_absolute(dest, "windows") is absolute
+
+
+@pytest.mark.parametrize(
+    ("dest", "name"),
+    [
+        ("..\\x", "x"),
+        ("../x", "x"),
+        ("\\x.pdf", "x.pdf"),
+        ("C:x.pdf", "C_x.pdf"),
+        ('a<b>c:d"e|f?g*h', "a_b_c_d_e_f_g_h"),
+        ("CON", "_CON"),
+        ("nul.txt", "_nul.txt"),
+        ("Com1 .tar.gz", "_Com1 .tar.gz"),
+        ("LPT¹", "_LPT¹"),
+        ("CONSOLE.txt", "CONSOLE.txt"),
+        ("report. . ", "report"),
+        ("...", "download"),
+        ("a\x00b", "a_b"),
+    ],
+)
+def test_windows_names(dest: str, name: str) -> None:
+    assert safe_name(dest, "windows") == name
+    windows = resolve_destination(dest, DOWNLOADS, CWD, "windows")
+    assert windows == DOWNLOADS / name
+
+
+def test_posix_keeps_what_only_windows_forbids() -> None:
+    assert safe_name("a<b>:c", "posix") == "a<b>:c"
+    assert safe_name("...", "posix") == "..."
+
+
+def test_an_absolute_path_with_a_nul_is_invalid() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        resolve_destination("/tmp/a\x00b", DOWNLOADS, CWD, "posix")
+    assert caught.value.message == "Destination path contains a NUL character"
+
+
+@pytest.mark.parametrize("flavour", ["posix", "windows"])
+def test_a_name_too_long_for_a_file_system_is_cut_keeping_its_extension(flavour: Flavour) -> None:
+    name = safe_name("я" * 130 + ".pdf", flavour)
+    assert name == "я" * 125 + ".pdf" and len(name.encode()) == 254
+    assert len(safe_name("x" * 300, flavour).encode()) == 255
+
+
+def test_the_temporary_name_fits_beside_a_name_of_255_bytes() -> None:
+    longest = "я" * 125 + ".txt!"  # 255 bytes
+    temp = temp_name(longest, "0123abcd")
+    assert len(temp.encode()) <= 255 and TEMP_NAME.match(temp)  # cut on a character boundary
+    assert temp.startswith(".яя") and temp.endswith(".0123abcd.part")
+    assert temp_name("a.txt", "0123abcd") == ".a.txt.0123abcd.part"
 
 
 def test_without_a_downloads_folder_a_bare_name_goes_to_the_working_directory() -> None:
