@@ -23,6 +23,7 @@ from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
 from sidecar.handlers.tray import TrackerTraySource
 from sidecar.local.config_file import ConfigStore
+from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
@@ -195,6 +196,7 @@ def _preload_http_stack() -> None:
 
 async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
     env = dict(os.environ) if env is None else env
+    start_cleaning(settings.resolved_config_dir())  # a process only: never an in-process test
     if settings.demo:
         return await _run_demo(settings, env)
     return await App(settings, session_store(settings), env).serve()
