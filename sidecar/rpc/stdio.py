@@ -11,6 +11,16 @@ hand-off per message: with reader and writer threads every request and answer wo
 which then competed with the loop for the GIL during its TLS and socket writes. Anything else
 (Windows, where asyncio cannot watch inherited pipes; a terminal; a regular file) keeps the
 thread pair: a daemon reader thread and one writer thread.
+
+Backpressure both ways. Reading: the reader stops taking stdin while `queue_size` frames wait,
+so a fast parent blocks in its writes. Writing: answers the parent has not taken yet are
+counted; above `high_water` bytes no further request is handed to the endpoint until they are
+down to `low_water`, so a parent that stops reading stdout (a hung UI thread) costs at most the
+answers of the requests already started, not one answer per request it goes on sending. While
+frames wait to be handed over, `read` yields to the loop between them, so what the previous
+ones answered is counted before the next is taken. A stdin EOF seen meanwhile lifts the pause:
+the rest is read and the process ends as usual (unsent frames are dropped after the bounded
+flush of `close`).
 """
 
 import asyncio
@@ -23,7 +33,8 @@ import queue
 import stat
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from sidecar.rpc.framing import (
     DEFAULT_MAX_LINE,
@@ -35,6 +46,8 @@ from sidecar.rpc.framing import (
 )
 
 _log = logging.getLogger(__name__)
+HIGH_WATER = 1024 * 1024  # unsent answer bytes that stop the taking of new requests
+LOW_WATER = 256 * 1024  # ... until they are down to this
 
 
 def loop_pollable(fd: int) -> bool:
@@ -54,6 +67,8 @@ class StdioTransport:
         max_line: int = DEFAULT_MAX_LINE,
         queue_size: int = 64,
         flush_timeout_s: float = 0.25,
+        high_water: int = HIGH_WATER,
+        low_water: int = LOW_WATER,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self.closed = asyncio.Event()
@@ -66,14 +81,20 @@ class StdioTransport:
             self._reader = _LoopReader(self._loop, in_fd, max_line, queue_size)
         else:
             self._reader = _ThreadReader(self._loop, in_fd, max_line, queue_size)
+        room = _Room(high_water, low_water)
         if loop_pollable(out_fd):
-            self._writer = _LoopWriter(self._loop, out_fd, self.closed)
+            self._writer = _LoopWriter(self._loop, out_fd, self.closed, room)
         else:
-            self._writer = _ThreadWriter(self._loop, out_fd, self.closed)
+            self._writer = _ThreadWriter(self._loop, out_fd, self.closed, room)
+        self._room = room
 
     async def read(self) -> Frame | None:
         if self._eof:
             return None
+        if self._reader.waiting():
+            await asyncio.sleep(0)  # let the requests handed over just now answer first
+        if not self._room.free.is_set():
+            await _first(self._room.free.wait(), self._reader.eof_seen.wait())
         frame = await self._reader.get()
         self._eof = frame is None
         return frame
@@ -88,6 +109,36 @@ class StdioTransport:
         await self._writer.close(self._flush_timeout_s)
 
 
+class _Room:
+    """Unsent answer bytes against the water marks; `free` is set while requests may be taken."""
+
+    def __init__(self, high: int, low: int) -> None:
+        self.high, self.low = high, min(low, high)
+        self.pending = 0
+        self.free = asyncio.Event()
+        self.free.set()
+
+    def add(self, count: int) -> None:
+        self.pending += count
+        if self.pending > self.high:
+            self.free.clear()
+
+    def sent(self, count: int) -> None:
+        self.pending = max(self.pending - count, 0)
+        if self.pending <= self.low:
+            self.free.set()
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of `waits` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
 # -- the event-loop pair (POSIX pipes and sockets) ----------------------------------------------
 
 
@@ -100,7 +151,11 @@ class _LoopReader:
         self._splitter = LineSplitter(max_line)
         self._watching = False
         self._done = False
+        self.eof_seen = asyncio.Event()
         self._watch(True)
+
+    def waiting(self) -> bool:
+        return not self._inbox.empty()
 
     async def get(self) -> Frame | None:
         frame = await self._inbox.get()
@@ -131,6 +186,7 @@ class _LoopReader:
         for frame in frames:
             self._inbox.put_nowait(frame)
         if not chunk:
+            self.eof_seen.set()
             self.stop()
         elif self._inbox.qsize() >= self._limit:
             self._watch(False)  # backpressure: the parent's writes block until we catch up
@@ -139,8 +195,10 @@ class _LoopReader:
 class _LoopWriter:
     """Non-blocking stdout; what the parent has not read yet waits here, never in the loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event):
-        self._loop, self._fd, self._closed = loop, fd, closed
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event, room: _Room
+    ):
+        self._loop, self._fd, self._closed, self._room = loop, fd, closed, room
         os.set_blocking(fd, False)  # our private dup; the parent holds the other end
         self._pending: collections.deque[memoryview] = collections.deque()
         self._drained = asyncio.Event()
@@ -148,6 +206,7 @@ class _LoopWriter:
 
     def write(self, frame: bytes) -> None:
         self._pending.append(memoryview(frame))
+        self._room.add(len(frame))
         if len(self._pending) == 1:
             self._flush()
             if self._pending and not self._closed.is_set():
@@ -164,6 +223,7 @@ class _LoopWriter:
             except OSError as exc:  # BrokenPipeError above all: the host is gone
                 self._lost(exc)
                 return
+            self._room.sent(sent)
             if sent < len(view):
                 self._pending[0] = view[sent:]
                 return
@@ -174,6 +234,7 @@ class _LoopWriter:
     def _lost(self, exc: OSError) -> None:
         _log.info("stdout closed by the peer: %s", exc)
         self._pending.clear()
+        self._room.sent(self._room.pending)
         self._loop.remove_writer(self._fd)
         self._closed.set()
         self._drained.set()
@@ -203,7 +264,11 @@ class _ThreadReader:
     def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, max_line: int, limit: int):
         self._loop, self._fd = loop, fd
         self._inbox: asyncio.Queue[Frame | None] = asyncio.Queue(limit)
+        self.eof_seen = asyncio.Event()
         _start_thread(self._read_loop, max_line, name="rpc-stdin")
+
+    def waiting(self) -> bool:
+        return not self._inbox.empty()
 
     async def get(self) -> Frame | None:
         return await self._inbox.get()
@@ -218,6 +283,8 @@ class _ThreadReader:
                     return
         except OSError as exc:
             _log.warning("stdin read failed: %s", exc)
+        with contextlib.suppress(RuntimeError):  # the loop is gone
+            self._loop.call_soon_threadsafe(self.eof_seen.set)
         self._hand_over(None)
 
     def _hand_over(self, frame: Frame | None) -> bool:
@@ -233,13 +300,16 @@ class _ThreadReader:
 class _ThreadWriter:
     """One writer thread, so a slow parent never blocks the event loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event):
-        self._loop, self._fd, self._closed = loop, fd, closed
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event, room: _Room
+    ):
+        self._loop, self._fd, self._closed, self._room = loop, fd, closed, room
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._done = asyncio.Event()
         _start_thread(self._write_loop, name="rpc-stdout")
 
     def write(self, frame: bytes) -> None:
+        self._room.add(len(frame))
         self._outbox.put(frame)
 
     async def close(self, timeout_s: float) -> None:
@@ -253,7 +323,10 @@ class _ThreadWriter:
 
     def _write_loop(self) -> None:
         while (frame := self._outbox.get()) is not None:
-            if not self._write_all(frame):
+            written = self._write_all(frame)
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                self._loop.call_soon_threadsafe(self._room.sent, len(frame))
+            if not written:
                 self._signal(self._closed)
                 break
         self._signal(self._done)
