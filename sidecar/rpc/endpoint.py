@@ -55,6 +55,11 @@ from sidecar.rpc.transport import Transport
 
 # After cancelling leftovers at exit, how long they get to unwind and be answered.
 _CANCEL_GRACE_S = 0.2
+# What cancelling one request, unwinding it and answering it costs (about 50 µs measured with
+# 5,000 in flight on a loaded 2-core machine; counted double). With thousands in flight the
+# grace shrinks by what their cancellation will take beyond _CANCEL_GRACE_S, so the stop keeps
+# to its budget: it cannot be interrupted once begun.
+_UNWIND_S = 100e-6
 
 _CANCELLED = RpcError(REQUEST_CANCELLED, "Request cancelled")
 _SHUTTING_DOWN = RpcError(SERVER_SHUTTING_DOWN, "Server is shutting down")
@@ -167,8 +172,10 @@ class Endpoint:
         await self._drain(self._drain_timeout_s)
 
     async def _drain(self, grace_s: float) -> None:
-        """Let running tasks finish within `grace_s`, then cancel the rest (answered -32802)."""
+        """Let running tasks finish within `grace_s` (less with thousands of them), then cancel
+        the rest (answered -32802)."""
         pending = self._tasks - {asyncio.current_task()}
+        grace_s = min(grace_s, grace_s + _CANCEL_GRACE_S - len(pending) * _UNWIND_S)
         if pending and grace_s > 0:
             _, pending = await asyncio.wait(pending, timeout=grace_s)
         for task in pending:
@@ -311,6 +318,8 @@ class Endpoint:
     def _response(
         self, task: asyncio.Task[Any], ctx: RequestContext, cancel_reason: RpcError
     ) -> Response:
+        if task.cancelled():  # at exit thousands may be: no exception raised for each
+            return Response(id=ctx.id, error=_error_object(cancel_reason))
         try:
             # Encoded here so that an unencodable result still meets the error boundary.
             result = msgspec.Raw(self._encoder.encode(task.result()))
@@ -326,7 +335,7 @@ class Endpoint:
             exc = cancel_reason
         if not isinstance(exc, RpcError):
             exc = self._translate(exc) or self._incident(exc, ctx)
-        return ErrorObject(exc.code, exc.message, UNSET if exc.data is None else exc.data)
+        return _error_object(exc)
 
     def _translate(self, exc: BaseException) -> RpcError | None:
         try:
@@ -354,6 +363,10 @@ class Endpoint:
 
     def _send_many(self, responses: list[Response]) -> None:
         self._transport.write(self._encoder.encode(responses))
+
+
+def _error_object(error: RpcError) -> ErrorObject:
+    return ErrorObject(error.code, error.message, UNSET if error.data is None else error.data)
 
 
 def _error(id: RequestId | None, code: int, message: str, data: Any = UNSET) -> Response:

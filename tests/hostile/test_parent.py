@@ -19,11 +19,17 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import REPO, check_jsonrpc, sidecar_command
+from tests.e2e.signed_in import start_signed_in
+from tests.fakes.tracker import FakeTrackerServer
+from tests.hostile.lifecycle import quiet_env
 from tests.hostile.test_load import MiB, Proc
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
+SHUTTING_DOWN = -32802
+TEST_1 = {"issueKey": "TEST-1"}
 REQUESTS = 3_000
 QUIET_S = 1.0  # no request taken for this long: the sidecar has stopped reading
 # The unsent answers stop at 1 MiB plus what was already started; 3,000 answers of the OpenRPC
@@ -120,3 +126,35 @@ def test_a_parent_that_stops_reading_costs_a_bounded_buffer(tmp_path: Path) -> N
         assert parent.proc.wait(10) == 0
     finally:
         parent.close()
+
+
+IN_FLIGHT = 5_000
+EXIT_GUARD_S = 15.0  # a hang guard; the time itself is printed and measured in bench
+
+
+def test_stdin_eof_with_thousands_in_flight_ends_promptly(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    """5,000 Tracker calls in flight (held by the fake), then EOF: every one is answered
+    -32802 once, and the process ends; the time from EOF to exit is printed."""
+    sidecar = start_signed_in(spawn, fake_tracker, env=quiet_env(tmp_path))
+    assert sidecar.result("get_issue", {"issueKey": "TEST-1"})["key"] == "TEST-1"  # warm
+    fake_tracker.faults.add("GET", r"^/v3/issues/TEST-1$", action="hold", times=IN_FLIGHT)
+    lines = [
+        json.dumps(
+            {"jsonrpc": "2.0", "id": f"q{n}", "method": "get_issue", "params": TEST_1}
+        ).encode()
+        for n in range(IN_FLIGHT)
+    ]
+    sidecar.send_raw(b"\n".join(lines) + b"\n")
+    assert sidecar.result("ping") == "pong"  # read after them: all 5,000 are in flight
+    started = time.monotonic()
+    sidecar.close_stdin()
+    code = sidecar.proc.wait(EXIT_GUARD_S)
+    elapsed = time.monotonic() - started
+    print(f"{IN_FLIGHT} requests in flight: stdin EOF to exit {elapsed:.2f} s")
+    assert code == 0
+    answers = [m for m in sidecar.drain_stdout() if str(m.get("id")).startswith("q")]
+    assert sorted(m["id"] for m in answers) == sorted(f"q{n}" for n in range(IN_FLIGHT))
+    assert {m["error"]["code"] for m in answers} == {SHUTTING_DOWN}
+    fake_tracker.faults.clear()
