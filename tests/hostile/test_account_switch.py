@@ -3,7 +3,10 @@
 Account A's call is held at the fake Tracker (`hold`: answered for real, but only once released)
 while the user logs out and signs in as B. A's answer then goes to A's own request, and nothing
 of it is kept: B's identical call asks Tracker again, with B's token, and gets B's data; B's
-`me()` is B. Every cache is concerned: issue lists, the login behind `me()`, catalogs.
+`me()` is B. Every cache is concerned: issue lists, the login behind `me()`, catalogs. (The
+list and catalog cases guard what earlier work already bound to the session; the login cases
+failed before this issue. A session that changes without these commands is
+`tests/handlers/test_session_caches.py`.)
 """
 
 from __future__ import annotations
