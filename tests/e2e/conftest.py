@@ -47,3 +47,12 @@ def fake_args(fake: Any, *extra: str) -> list[str]:
         "0",
         *extra,
     ]
+
+
+def downloads_home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A home whose xdg-user-dirs file names `~/Downloads` (not made yet) as the Downloads
+    folder, and the environment that points a sidecar at it."""
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True, exist_ok=True)
+    (home / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    return home, {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}

@@ -23,7 +23,7 @@ import pytest
 from sidecar.sandbox.images import badge, gradient
 from sidecar.sandbox.model import Attachment
 from sidecar.sandbox.recording import RecordedRequest
-from tests.e2e.conftest import SpawnFn
+from tests.e2e.conftest import SpawnFn, downloads_home
 from tests.e2e.harness import Sidecar, sidecar_command
 from tests.e2e.signed_in import expect_no_request, invalid, start_signed_in
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
@@ -39,16 +39,12 @@ DEFAULT_FILTER = {"resolution": "empty()", "assignee": "me()"}
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A home whose xdg-user-dirs file names `~/Downloads` as the Downloads folder."""
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    (home / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
-    return home
+    return downloads_home(tmp_path)[0]
 
 
 @pytest.fixture
-def sidecar(spawn: SpawnFn, fake_tracker: FakeTrackerServer, home: Path) -> Sidecar:
-    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
-    return start_signed_in(spawn, fake_tracker, env=env)
+def sidecar(spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path) -> Sidecar:
+    return start_signed_in(spawn, fake_tracker, env=downloads_home(tmp_path)[1])
 
 
 def add_attachment(fake: FakeTrackerServer, id: int, name: str, data: bytes) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SpawnFn
+from tests.e2e.conftest import SpawnFn, downloads_home
 from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
@@ -37,10 +37,7 @@ def umask() -> int:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A HOME whose XDG Downloads folder is `home/Downloads` (made by the first download)."""
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-    (home / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
-    return home
+    return downloads_home(tmp_path)[0]
 
 
 @pytest.fixture

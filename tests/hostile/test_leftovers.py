@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SpawnFn
+from tests.e2e.conftest import SpawnFn, downloads_home
 from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
 from tests.hostile.test_lifecycle import stalled_download
@@ -39,12 +39,9 @@ def old_file(path: Path) -> Path:
 
 
 def folders(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
-    home, config = tmp_path / "home", tmp_path / "config"
-    (home / ".config").mkdir(parents=True)
-    (home / ".config" / "user-dirs.dirs").write_text('XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    (home, env), config = downloads_home(tmp_path), tmp_path / "config"
     (home / "Downloads").mkdir()
     config.mkdir()
-    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     return home / "Downloads", config, {**env, "YTRACKER_CONFIG_DIR": str(config)}
 
 
