@@ -42,12 +42,14 @@ from sidecar.local.downloads import (
     os_error_text,
     resolve_destination,
 )
+from sidecar.local.offload import in_daemon_thread
 from sidecar.tracker.client import api_path
 from sidecar.tracker.models import AttachmentWire
 
 OCTET_STREAM = "application/octet-stream"
 EMPTY_RESOURCE = "Resource path is empty"
 MISSING_URL = "Attachment is missing download URL"
+FOLDER_TIMEOUT_S = 10.0  # to check a download's destination (a network share may be slow)
 # The web UI's inline-image paths, and the `attachment:<id>` shorthand the editor writes.
 _INLINE_REFS = (
     re.compile(r"^/?ajax/v2/attachments/(?P<id>[\w-]+)(?=$|[/?#\s])"),
@@ -66,7 +68,7 @@ async def get_attachments(deps: Deps, params: IssueKeyParams, call: Call) -> lis
 
 async def download_attachment(deps: Deps, params: DownloadAttachmentParams, call: Call) -> None:
     """Stream an attachment into a file; a bare name goes to the user's Downloads folder."""
-    destination = await asyncio.to_thread(_destination, params.dest_path)
+    destination = await _checked_destination(params.dest_path)
     url = content_url(await _find(deps, params.issue_key, params.attachment_id))
     target = AtomicFile(destination)
     try:
@@ -138,6 +140,19 @@ def content_url(wire: AttachmentWire) -> str:
     if not url:
         raise InvalidInput(MISSING_URL)
     return url
+
+
+async def _checked_destination(dest_path: str) -> Path:
+    """`_destination` off the loop, in a daemon thread (a hung folder never holds up the exit).
+
+    Raises:
+        LocalIOError: the folder did not answer within FOLDER_TIMEOUT_S.
+    """
+    checking = in_daemon_thread(_destination, dest_path, name="download-check")
+    try:
+        return await asyncio.wait_for(asyncio.shield(checking), FOLDER_TIMEOUT_S)
+    except TimeoutError:
+        raise LocalIOError(f"io error: the folder does not answer: {dest_path.strip()}") from None
 
 
 def _destination(dest_path: str) -> Path:

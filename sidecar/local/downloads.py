@@ -35,10 +35,14 @@ from sidecar.local.file_names import (
     is_absolute,
     safe_name,
 )
+from sidecar.local.offload import DaemonWorker
 
 EMPTY_DESTINATION = "Destination path cannot be empty"
 _XDG_LINE = re.compile(r'^\s*XDG_DOWNLOAD_DIR\s*=\s*"(?P<value>[^"]*)"\s*$')
 _TEMP_ATTEMPTS = 8
+# How long `discard` waits for the removal: long enough for any working disk, short enough that
+# a request cancelled at exit is still answered within the endpoint's 0.2 s cancel grace.
+DISCARD_WAIT_S = 0.1
 T = TypeVar("T")
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
 NATIVE: Flavour = "windows" if sys.platform == "win32" else "posix"
@@ -148,16 +152,19 @@ def check_destination(path: Path) -> None:
 class AtomicFile:
     """A temporary file beside `destination`, renamed over it by `commit()`.
 
-    File-system work runs in a worker thread so a slow disk never stalls the event loop. A
-    cancelled step is let finish before `discard()` closes and removes the file, so a
-    cancellation can never leave a temporary file behind.
+    Every file-system step runs, in order, on a daemon worker thread of the file's own, so a
+    slow or hung disk stalls neither the event loop nor the exit. `discard()` queues closing and
+    removing the temporary file behind whatever step is still running (a cancelled step is let
+    finish first, so a cancellation never leaves the file behind) and waits for that only a
+    moment (`DISCARD_WAIT_S`): on a working disk the file is gone when it returns; on one that
+    stopped answering, it goes when the disk answers again.
     """
 
     def __init__(self, destination: Path) -> None:
         self.destination = destination
         self.temp_path: Path | None = None
         self._file: IO[bytes] | None = None
-        self._pending: asyncio.Future[Any] | None = None
+        self._worker = DaemonWorker("download-io")
 
     async def open(self) -> None:
         """Create the parent directories and the temporary file.
@@ -165,7 +172,7 @@ class AtomicFile:
         Raises:
             LocalIOError: a directory cannot be created or the folder is not writable.
         """
-        await self._in_thread(self._open_now)
+        await self._step(self._open_now)
 
     def _open_now(self) -> None:
         parent = self.destination.parent
@@ -197,7 +204,7 @@ class AtomicFile:
         """
         file = self._open_file()
         try:
-            await self._in_thread(file.write, chunk)
+            await self._step(file.write, chunk)
         except OSError as exc:
             raise io_error(exc, self.destination) from exc
 
@@ -207,33 +214,39 @@ class AtomicFile:
         Raises:
             LocalIOError: flushing or renaming failed (`discard()` then removes the file).
         """
-        file, temp = self._open_file(), self.temp_path
-        assert temp is not None
+        file = self._open_file()
         try:
-            await self._in_thread(_flush_and_close, file, self.destination)
-            self._file = None
-            os.replace(temp, self.destination)
+            await self._step(self._commit_now, file)
         except OSError as exc:
             raise io_error(exc, self.destination) from exc
+
+    def _commit_now(self, file: IO[bytes]) -> None:
+        _flush_and_close(file, self.destination)
+        self._file = None
+        assert self.temp_path is not None
+        os.replace(self.temp_path, self.destination)
         self.temp_path = None
 
     async def discard(self) -> None:
         """Close and remove the temporary file; the destination is left as it was."""
-        if self._pending is not None and not self._pending.done():
-            await asyncio.wait([self._pending])
+        removed = self._worker.submit(self._discard_now)
+        self._worker.close()
+        await asyncio.wait([removed], timeout=DISCARD_WAIT_S)
+
+    def _discard_now(self) -> None:
         if self._file is not None:
             file, self._file = self._file, None
             # Closing flushes: on a full disk that fails again, and the file goes anyway.
             with contextlib.suppress(OSError):
                 file.close()
         if self.temp_path is not None:
-            self.temp_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.temp_path.unlink(missing_ok=True)
             self.temp_path = None
 
-    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn` in a worker thread; a cancelled caller leaves it running to completion."""
-        self._pending = asyncio.ensure_future(asyncio.to_thread(fn, *args))
-        result: T = await asyncio.shield(self._pending)
+    async def _step(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` on the worker; a cancelled caller leaves it running to completion."""
+        result: T = await asyncio.shield(self._worker.submit(fn, *args))
         return result
 
     def _open_file(self) -> IO[bytes]:

@@ -12,8 +12,10 @@ file special mode bits. The pure rules for both platforms' syntax are in
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,13 @@ from tests.e2e.conftest import SpawnFn, downloads_home
 from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
+from tests.hostile.hung_fs import hung_folder
 from tests.hostile.lifecycle import leftovers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux file systems")
+
+SHUTTING_DOWN = -32802
+EXIT_GUARD_S = 10.0  # a hang guard; the time is printed
 
 
 def umask() -> int:
@@ -142,3 +148,23 @@ def test_replacing_a_file_keeps_its_permissions_but_no_special_bits(
     assert download(sidecar, dest)["result"] is None
     assert dest.read_bytes() == content
     assert stat.S_IMODE(dest.stat().st_mode) == 0o750
+
+
+@pytest.mark.parametrize("ending", ["eof", "sigterm"])
+def test_a_download_into_a_folder_that_never_answers_never_holds_up_the_end(
+    sidecar: Sidecar, ending: str
+) -> None:
+    with hung_folder() as folder:
+        params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": f"{folder}/x.log"}
+        held = sidecar.request("download_attachment", params)
+        assert sidecar.result("ping") == "pong"
+        started = time.monotonic()
+        if ending == "eof":
+            sidecar.close_stdin()
+        else:
+            sidecar.proc.send_signal(signal.SIGTERM)
+        code = sidecar.proc.wait(EXIT_GUARD_S)
+        print(f"a download into a hung folder: {ending} to exit {time.monotonic() - started:.2f} s")
+        assert code == 0
+        answers = [m for m in sidecar.drain_stdout() if m.get("id") == held]
+        assert [a["error"]["code"] for a in answers] == [SHUTTING_DOWN]
