@@ -1,18 +1,100 @@
-"""URL helpers: API paths, origins, and the redacted form that goes to the log.
+"""URL helpers: API paths, URL checks, origins, and the redacted form that goes to the log.
 
-Owns: `api_path` (segment quoting), `origin_of`, `redact`. Must not know: HTTP sessions.
+Owns: `api_path` (each id checked, then percent-encoded as one segment, so no input can change
+the path's shape), `check_url` (what the URL parser would choke on, refused with a message),
+`origin_of`, `redact`. Must not know: HTTP sessions.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, unquote
 
 from yarl import URL
 
+from sidecar.errors import InvalidInput
 
-def api_path(*segments: str) -> str:
-    """`/v3/` plus each segment percent-quoted, e.g. `api_path("issues", "TREK-1")`."""
-    return "/v3/" + "/".join(quote(s, safe="") for s in segments)
+MAX_SEGMENT = 255
+"""Longest id accepted in a path: Tracker's keys and ids are far shorter (a 24-hex id)."""
+_DOT_SEGMENTS = frozenset({".", ".."})
+# C0 controls, DEL and C1 controls: never part of a key or an id, and NUL, CR and LF end a
+# request line early in some servers.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A host as it reaches DNS: letters, digits, `-`, `_`, `.` (yarl has IDNA-encoded the rest),
+# or an IPv6 literal.
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[\w.~-]+)?")
+
+
+def api_path(*segments: str, version: str = "v3") -> str:
+    """`/v3/` plus each segment percent-encoded, e.g. `api_path("issues", "TREK-1")`.
+
+    `/`, `?`, `#` and `%` inside a segment are data, never structure.
+
+    Raises:
+        InvalidInput: a segment could change the path's shape or is no id at all (see
+            `check_segment`).
+    """
+    return f"/{version}/" + "/".join(quote(check_segment(s), safe="") for s in segments)
+
+
+def check_segment(value: str) -> str:
+    """`value` when it can be one path segment as it is; else InvalidInput naming the rule.
+
+    Refused: empty, `.` and `..` (URL resolution removes them, so `comments/..` would name
+    the issue itself), anything that percent-decodes to them (`%2e`, `.%2E`: a proxy may decode
+    once), `/` and `\\` (a server may split on either, encoded or not), control characters
+    (NUL, CR, LF, …) and more than MAX_SEGMENT characters.
+    """
+    shown = repr(value if len(value) <= 40 else value[:40] + "…")
+    if not value.strip():
+        raise InvalidInput(f"Invalid id {shown}: it must not be empty")
+    if len(value) > MAX_SEGMENT:
+        raise InvalidInput(f"Invalid id {shown}: longer than {MAX_SEGMENT} characters")
+    if _CONTROL.search(value):
+        raise InvalidInput(f"Invalid id {shown}: it contains a control character")
+    if "/" in value or "\\" in value or _decodes_to_slash(value):
+        raise InvalidInput(f"Invalid id {shown}: it contains a path separator")
+    if _fully_unquoted(value) in _DOT_SEGMENTS:
+        raise InvalidInput(f"Invalid id {shown}: '.' and '..' are not ids")
+    return value
+
+
+def _fully_unquoted(value: str) -> str:
+    for _ in range(4):  # %252e → %2e → .; a few rounds cover any sane chain of proxies
+        decoded = unquote(value)
+        if decoded == value:
+            break
+        value = decoded
+    return value
+
+
+def _decodes_to_slash(value: str) -> bool:
+    decoded = _fully_unquoted(value)
+    return "/" in decoded or "\\" in decoded
+
+
+def check_url(url: str) -> URL:
+    """`url` parsed, or ValueError with a message fit for the user.
+
+    Refused: what yarl cannot parse (a port above 65535, a broken IPv6 literal), control
+    characters (NUL, CR, LF, …) and backslashes anywhere, and a host that is not a DNS name
+    or an IP literal (a space, say).
+    """
+    if _URL_CONTROL.search(url):
+        raise ValueError(f"invalid URL {url!r}: it contains a control character")
+    if "\\" in url:
+        raise ValueError(f"invalid URL {url!r}: a backslash is not allowed")
+    try:
+        parsed = URL(url)
+        port = parsed.port
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid URL {url!r}: {exc}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
+    if not parsed.raw_host or not _HOST.fullmatch(parsed.raw_host):
+        raise ValueError(f"invalid URL {url!r}: no usable host")
+    return parsed
 
 
 def origin_of(url: URL) -> tuple[str, str, int | None]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings, strategies as st
 from yarl import URL
 
+from sidecar.errors import InvalidInput
 from sidecar.tracker.auth import Credentials, auth_headers
 from sidecar.tracker.client import api_path
 from sidecar.tracker.config import ClientConfig, check_base_url
@@ -74,7 +78,81 @@ def test_credentials_repr_hides_the_token() -> None:
 
 def test_api_path_quotes_each_segment() -> None:
     assert api_path("issues", "TREK-1", "comments") == "/v3/issues/TREK-1/comments"
-    assert api_path("issues", "A/B?c#d", "x y") == "/v3/issues/A%2FB%3Fc%23d/x%20y"
+    assert api_path("issues", "A?c#d%", "x y") == "/v3/issues/A%3Fc%23d%25/x%20y"
+    assert api_path("attachments", "7", version="v2") == "/v2/attachments/7"
+
+
+SHAPE_CHANGERS = [
+    ".",
+    "..",
+    "%2e",
+    "%2E%2e",
+    ".%2e",
+    "%252e%252e",
+    "",
+    " ",
+    "/",
+    "a/b",
+    "../x",
+    "a%2Fb",
+    "a%252Fb",
+    "\\",
+    "..\\x",
+    "a\x00b",
+    "a\r\nHost: evil",
+    "tab\there",
+    "\x7f",
+    "\x85",
+    "x" * 256,
+    "я" * 256,
+]
+
+
+@pytest.mark.parametrize("value", SHAPE_CHANGERS, ids=repr)
+def test_an_id_that_could_change_the_path_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^Invalid id "):
+        api_path("issues", "TEST-1", "comments", value)
+    with pytest.raises(InvalidInput, match=r"^Invalid id "):
+        api_path("issues", value)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=500, deadline=None)
+def test_any_id_is_refused_or_stays_one_segment(value: str) -> None:
+    """Whatever the id, the URL the client builds has the path's shape: its segment decodes
+    back to the id, and nothing reaches the query or the fragment."""
+    try:
+        path = api_path("issues", "TEST-1", "checklistItems", value)
+    except InvalidInput:
+        return
+    url = URL("https://api.example" + path)
+    assert url.raw_path.count("/") == 5 and url.raw_query_string == "" and url.fragment == ""
+    assert len(url.raw_parts) == 6 and url.raw_parts[:4] == ("/", "v3", "issues", "TEST-1")
+    assert url.parts[-1] == value and url.parts[-2] == "checklistItems"
+
+
+@pytest.mark.parametrize("value", ["TEST-1", "5fa8b2c1d3e4f5a6b7c8d9e0", "123", "start_progress"])
+def test_real_keys_and_ids_pass_unchanged(value: str) -> None:
+    assert api_path("issues", value) == f"/v3/issues/{value}"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://api\\tracker.yandex.net", "a backslash is not allowed"),
+        ("https://api.tracker.yandex.net\\v3", "a backslash is not allowed"),
+        ("https://h:99999", "Port out of range"),
+        ("https://h:0", "port 0 is out of range"),
+        ("https://[::1", "Invalid IPv6 URL"),
+        ("https://h\x00x", "control character"),
+        ("https://h/x\r\ny", "control character"),
+        ("https://exa mple.com", "no usable host"),
+        ("https://", "no usable host"),
+    ],
+)
+def test_urls_the_parser_would_choke_on_are_refused_with_the_reason(url: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        check_base_url(url, True)
 
 
 def test_redact_hides_query_values() -> None:
