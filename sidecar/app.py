@@ -56,6 +56,8 @@ def client_config(settings: Settings) -> ClientConfig:
         accept_language=settings.accept_language,
         cooldown_s=settings.cooldown_ms / 1000,
         request_timeout_s=settings.request_timeout_s,
+        transfer_idle_timeout_s=settings.transfer_idle_timeout_s,
+        transfer_timeout_s=settings.transfer_timeout_s,
         user_agent=f"ytracker-sidecar/{__version__}",
         retry=RetryPolicy.from_env(),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -39,6 +40,8 @@ class Settings:
     cooldown_ms: int = round(_CLIENT.cooldown_s * 1000)
     request_timeout_s: float = _CLIENT.request_timeout_s
     cache_fresh_s: float = 5.0
+    transfer_idle_timeout_s: float = _CLIENT.transfer_idle_timeout_s
+    transfer_timeout_s: float = _CLIENT.transfer_timeout_s
     cache_ttl_s: float = 300.0
     tray_interval_s: float = 300.0
     no_notifications: bool = False
@@ -71,6 +74,8 @@ _ENV = {
     "cooldown_ms": "YTRACKER_COOLDOWN_MS",
     "request_timeout_s": "YTRACKER_REQUEST_TIMEOUT_S",
     "cache_fresh_s": "YTRACKER_CACHE_FRESH_S",
+    "transfer_idle_timeout_s": "YTRACKER_TRANSFER_IDLE_TIMEOUT_S",
+    "transfer_timeout_s": "YTRACKER_TRANSFER_TIMEOUT_S",
     "cache_ttl_s": "YTRACKER_CACHE_TTL_S",
     "tray_interval_s": "YTRACKER_TRAY_INTERVAL_S",
     "no_notifications": "YTRACKER_NO_NOTIFICATIONS",
@@ -78,6 +83,8 @@ _ENV = {
     "demo": "YTRACKER_DEMO",
 }
 _FLAGS = {"allow_http_loopback", "demo", "no_notifications"}
+# What may go into a header as it is: visible ASCII and spaces (no CR, LF or NUL to split it).
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
 _LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -134,6 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
         f"({defaults.cache_fresh_s:g})",
     )
     add(
+        "--transfer-idle-timeout-s",
+        metavar="N",
+        help="an attachment transfer fails after this long without a byte "
+        f"({defaults.transfer_idle_timeout_s:g}) [YTRACKER_TRANSFER_IDLE_TIMEOUT_S]",
+    )
+    add(
+        "--transfer-timeout-s",
+        metavar="N",
+        help="limit for a whole attachment transfer or preview "
+        f"({defaults.transfer_timeout_s:g}) [YTRACKER_TRANSFER_TIMEOUT_S]",
+    )
+    add(
         "--cache-ttl-s",
         metavar="N",
         help="keep the last good issue-list page N s, 0 disables list caching "
@@ -182,6 +201,8 @@ def _convert(values: dict[str, object]) -> dict[str, Any]:
         "cooldown_ms": lambda v: _number(v, "--cooldown-ms", int),
         "request_timeout_s": lambda v: _number(v, "--request-timeout-s", float),
         "cache_fresh_s": lambda v: _number(v, "--cache-fresh-s", float),
+        "transfer_idle_timeout_s": lambda v: _number(v, "--transfer-idle-timeout-s", float),
+        "transfer_timeout_s": lambda v: _number(v, "--transfer-timeout-s", float),
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
         "tray_interval_s": lambda v: _number(v, "--tray-interval-s", float),
         "config_dir": lambda v: Path(str(v)).expanduser(),
@@ -197,6 +218,8 @@ def _number(value: object, flag: str, kind: type[int] | type[float]) -> int | fl
         number = kind(str(value))
     except ValueError:
         raise SettingsError(f"{flag} must be a number, got {value!r}") from None
+    if not math.isfinite(number):  # nan would pass every comparison below
+        raise SettingsError(f"{flag} must be a finite number, got {value!r}")
     if number < 0:
         raise SettingsError(f"{flag} must not be negative, got {value!r}")
     return number
@@ -207,8 +230,16 @@ def validate(settings: Settings) -> None:
         raise SettingsError(f"--secrets must be keyring or memory, got {settings.secrets!r}")
     if settings.log_level not in _LEVELS:
         raise SettingsError(f"--log-level must be one of {', '.join(_LEVELS)}")
-    if settings.request_timeout_s <= 0:
-        raise SettingsError("--request-timeout-s must be greater than 0")
+    for flag, limit in (
+        ("--request-timeout-s", settings.request_timeout_s),
+        ("--transfer-idle-timeout-s", settings.transfer_idle_timeout_s),
+        ("--transfer-timeout-s", settings.transfer_timeout_s),
+    ):
+        if limit <= 0:
+            raise SettingsError(f"{flag} must be greater than 0")
+    language = settings.accept_language
+    if language is not None and not _HEADER_VALUE.fullmatch(language):
+        raise SettingsError(f"--accept-language must be printable ASCII, got {language!r}")
     if not math.isfinite(settings.tray_interval_s):
         raise SettingsError("--tray-interval-s must be a finite number of seconds")
     for flag, url in (

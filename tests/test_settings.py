@@ -76,3 +76,63 @@ def test_http_loopback_needs_the_flag(host: str) -> None:
     url = f"http://{host}:8080"
     assert settings(["--api-base-url", url, "--allow-http-loopback"]).api_base_url == url
     assert settings([], {"YTRACKER_API_BASE_URL": url, "YTRACKER_ALLOW_HTTP_LOOPBACK": "1"})
+
+
+NUMBER_FLAGS = [
+    "--cooldown-ms",
+    "--request-timeout-s",
+    "--transfer-idle-timeout-s",
+    "--transfer-timeout-s",
+    "--cache-ttl-s",
+]
+
+
+@pytest.mark.parametrize("flag", NUMBER_FLAGS)
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e400"])
+def test_non_finite_numbers_are_refused(flag: str, value: str) -> None:
+    """nan passes every comparison (`nan < 0` is False), so it slipped past the range checks."""
+    with pytest.raises(SettingsError, match=f"^{flag} must be a "):
+        settings([f"{flag}={value}"])
+    env = {"YTRACKER_" + flag[2:].replace("-", "_").upper(): value}
+    with pytest.raises(SettingsError, match=f"^{flag} must be a "):
+        settings([], env)
+
+
+def test_transfer_limits_have_flags_and_env_twins() -> None:
+    s = settings([])
+    assert (s.transfer_idle_timeout_s, s.transfer_timeout_s) == (60.0, 3600.0)
+    s = settings(["--transfer-idle-timeout-s", "0.5", "--transfer-timeout-s", "90"])
+    assert (s.transfer_idle_timeout_s, s.transfer_timeout_s) == (0.5, 90.0)
+    env = {"YTRACKER_TRANSFER_IDLE_TIMEOUT_S": "5", "YTRACKER_TRANSFER_TIMEOUT_S": "7"}
+    assert (settings([], env).transfer_idle_timeout_s, settings([], env).transfer_timeout_s) == (
+        5.0,
+        7.0,
+    )
+    for flag in ("--transfer-idle-timeout-s", "--transfer-timeout-s"):
+        with pytest.raises(SettingsError, match=f"^{flag} must be greater than 0$"):
+            settings([flag, "0"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api\\tracker.yandex.net",
+        "https://api.tracker.yandex.net\\v3",
+        "https://api.tracker.yandex.net:99999",
+        "https://api.tracker.yandex.net:0",
+        "https://api.tracker\x00.yandex.net",
+        "https://api.tracker.yandex.net/\r\n",
+        "https://[::1",
+        "https://api tracker.yandex.net",
+    ],
+)
+@pytest.mark.parametrize("flag", ["--api-base-url", "--oauth-base-url"])
+def test_base_urls_the_parser_would_choke_on_are_refused(flag: str, url: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{flag}: invalid URL"):
+        settings([flag, url])
+
+
+@pytest.mark.parametrize("value", ["ru\r\nX-Evil: 1", "ru\n", "ru\x00", "русский"])
+def test_an_accept_language_that_cannot_be_a_header_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"^--accept-language must be printable ASCII"):
+        settings(["--accept-language", value])

@@ -7,9 +7,9 @@ Must not know: where the settings came from (CLI, env), or how a refusal becomes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from .retry import RetryPolicy
+from .urls import check_url
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -27,20 +27,23 @@ class ClientConfig:
     request_timeout_s: float = 30.0
     connect_timeout_s: float = 10.0
     transfer_idle_timeout_s: float = 60.0
+    transfer_timeout_s: float = 3600.0
     user_agent: str = "ytracker-sidecar"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def check_base_url(url: str, allow_http_loopback: bool) -> None:
-    """Refuse anything but https, or http to a loopback host when explicitly allowed.
+    """Refuse anything but https, or http to a loopback host when explicitly allowed, and
+    anything the URL parser would reject later (`urls.check_url`: a backslash, a control
+    character, a port out of range, no usable host).
 
     Raises:
         ValueError: with a message fit for the user (the CLI exits with code 2).
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if not host:
+    if not url.strip():
         raise ValueError(f"invalid base URL {url!r}: no host")
+    parts = check_url(url)
+    host = (parts.host or "").lower()
     if parts.scheme == "https":
         return
     if parts.scheme != "http":
