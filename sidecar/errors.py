@@ -31,6 +31,7 @@ not (its protocol faults are its own `RpcError`, and it never sees a domain fail
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
 import msgspec
@@ -92,7 +93,8 @@ class SidecarError(Exception):
 
     def data(self) -> ErrorData:
         """The `error.data` object of `docs/interface.md` §3."""
-        retry_ms = None if self.retry_after_s is None else round(self.retry_after_s * 1000)
+        after = self.retry_after_s
+        retry_ms = round(after * 1000) if after is not None and math.isfinite(after) else None
         return ErrorData(
             kind=self.kind,
             status=self.status,

@@ -9,6 +9,9 @@ the gap at the server: a TCP+TLS handshake can no longer eat into it. While it w
 yields the turn to a waiter of a better class, so an interactive request never waits behind a
 background one for a whole extra gap. A turn may carry a `Pausable` (the request's time budget):
 it is paused exactly while the turn waits, so queueing never eats into a request's time limit.
+A `hold(seconds)` (Tracker answered 429) moves the earliest next start for everyone: turns wait
+for it like for the gap, and with the gap off (`--cooldown-ms 0`) requests still pass
+`wait_hold()` before they go out.
 Must not know: HTTP or what the slot is used for.
 
 Not a rate-limiter library: a leaky bucket (aiolimiter) counts a slot when it is acquired and
@@ -96,6 +99,7 @@ class Cooldown:
         self._queue: list[Turn] = []
         self._holder: Turn | None = None
         self._last_start = float("-inf")
+        self._not_before = float("-inf")  # set by `hold`
         self._order = itertools.count()
 
     @property
@@ -124,6 +128,18 @@ class Cooldown:
             await turn.ready()
             turn.started()
         yield
+
+    def hold(self, seconds: float) -> None:
+        """No request starts within `seconds` from now (others already on the wire go on)."""
+        now = asyncio.get_running_loop().time()
+        self._not_before = max(self._not_before, now + seconds)
+
+    async def wait_hold(self, pausable: Pausable | None = None) -> None:
+        """Wait out a `hold` (the queue-less path when the gap is off); `pausable` stands still."""
+        loop = asyncio.get_running_loop()
+        while (delay := self._not_before - loop.time()) > 0:
+            with pausable.paused() if pausable is not None else nullcontext():
+                await asyncio.sleep(delay)
 
     # -- the queue ----------------------------------------------------------------------------
 
@@ -176,7 +192,7 @@ class Cooldown:
                 self._hand_over()  # `turn` is not queued, so a better one gets it
                 await self._wait_turn(turn)  # back in line, ahead of later peers
                 continue
-            delay = self._last_start + self._target_s - loop.time()
+            delay = max(self._last_start + self._target_s, self._not_before) - loop.time()
             if delay <= 0:
                 return
             turn.poke = loop.create_future()

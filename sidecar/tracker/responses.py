@@ -8,6 +8,8 @@ body), `parse_retry_after`. Must not know: aiohttp sessions, retries or credenti
 from __future__ import annotations
 
 import email.utils
+import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -67,22 +69,32 @@ class TrackerResponse:
         return decode_body(self.body, type_, status=self.status, request_id=self.request_id)
 
 
+MAX_RETRY_AFTER_S = 86400.0
+"""The longest `Retry-After` taken as it is (a day); a longer one is reported as this."""
+_DELTA_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")  # RFC 9110 digits (a fraction tolerated)
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds from now: delta-seconds or an HTTP-date; None if unusable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    """`Retry-After` as seconds from now, finite and within 0..MAX_RETRY_AFTER_S.
+
+    delta-seconds or an HTTP-date (a past date is 0); None for anything else, `nan`, `inf`,
+    `1e308` and negative numbers included: they are not delta-seconds.
+    """
+    value = (value or "").strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return _clamped(float(value))  # a very long digit string is inf: clamped too
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
+    return _clamped(seconds) if when.tzinfo is not None else None
+
+
+def _clamped(seconds: float) -> float | None:
+    if math.isnan(seconds):
         return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def _error_fields(body: bytes) -> tuple[dict[str, Any], list[str], str | None]:

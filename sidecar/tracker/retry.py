@@ -9,6 +9,7 @@ attempt, so retries queue like everything else).
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -37,7 +38,7 @@ class RetryPolicy:
     max_attempts: int = 4
     base_s: float = 0.5
     cap_s: float = 8.0
-    max_retry_after_s: float = 60.0
+    max_retry_after_s: float = 20.0  # a longer Retry-After is answered at once, not waited
     sleep_scale: float = 1.0
 
     @classmethod
@@ -50,6 +51,8 @@ class RetryPolicy:
             scale = float(raw)
         except ValueError:
             raise ValueError(f"{SLEEP_SCALE_ENV} must be a number, got {raw!r}") from None
+        if not math.isfinite(scale):
+            raise ValueError(f"{SLEEP_SCALE_ENV} must be a finite number, got {raw!r}")
         return cls(sleep_scale=max(scale, 0.0))
 
 
@@ -73,10 +76,23 @@ def tracker_did_not_act(exc: BaseException) -> bool:
 def should_retry(
     exc: BaseException, attempt: int, *, idempotent: bool, policy: RetryPolicy = DEFAULT_POLICY
 ) -> bool:
-    """Whether to make another attempt after attempt number `attempt` (1-based) failed."""
+    """Whether to make another attempt after attempt number `attempt` (1-based) failed.
+
+    Never when Tracker asked for a wait longer than `max_retry_after_s`: the caller hears at
+    once (with `retryAfterMs`) instead of being held for minutes.
+    """
     if attempt >= policy.max_attempts or not is_transient(exc):
         return False
+    hint = _hint(exc)
+    if hint is not None and hint > policy.max_retry_after_s:
+        return False
     return idempotent or tracker_did_not_act(exc)
+
+
+def _hint(exc: BaseException) -> float | None:
+    """The exception's Retry-After, when it is a usable number of seconds."""
+    hint = exc.retry_after_s if isinstance(exc, SidecarError) else None
+    return hint if hint is not None and math.isfinite(hint) else None
 
 
 def retry_delay(
@@ -91,12 +107,29 @@ def retry_delay(
     `Retry-After` is honoured exactly (clamped); otherwise capped exponential backoff with
     full jitter, so concurrent clients do not retry in lockstep.
     """
-    hint = exc.retry_after_s if isinstance(exc, SidecarError) else None
+    hint = _hint(exc)
     if hint is not None:
         delay = min(max(hint, 0.0), policy.max_retry_after_s)
     else:
-        delay = rand() * min(policy.cap_s, policy.base_s * 2 ** max(attempt - 1, 0))
+        delay = rand() * _backoff_ceiling(attempt, policy)
     return delay * policy.sleep_scale
+
+
+def rate_limit_pause(
+    exc: BaseException, attempt: int, policy: RetryPolicy = DEFAULT_POLICY
+) -> float:
+    """How long every Tracker request holds off after attempt `attempt` got a 429.
+
+    Tracker's `Retry-After` (at most `max_retry_after_s`), else the backoff ceiling of that
+    attempt; scaled like every retry wait.
+    """
+    hint = _hint(exc)
+    pause = _backoff_ceiling(attempt, policy) if hint is None else hint
+    return min(max(pause, 0.0), policy.max_retry_after_s) * policy.sleep_scale
+
+
+def _backoff_ceiling(attempt: int, policy: RetryPolicy) -> float:
+    return min(policy.cap_s, policy.base_s * 2.0 ** max(attempt - 1, 0))
 
 
 async def run_with_retries(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import email.utils
+import math
 from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings, strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from sidecar.tracker import errors
 from sidecar.tracker.responses import (
+    MAX_RETRY_AFTER_S,
     TrackerResponse,
     parse_retry_after,
     status_error,
@@ -109,7 +112,7 @@ def test_retry_after_lands_on_the_exception() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("1", 1.0), (" 2.5 ", 2.5), ("0", 0.0), ("-3", 0.0), ("", None), (None, None), ("soon", None)],
+    [("1", 1.0), (" 2.5 ", 2.5), ("0", 0.0), ("", None), (None, None), ("soon", None)],
 )
 def test_parse_retry_after_seconds(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected
@@ -119,6 +122,53 @@ def test_parse_retry_after_http_date() -> None:
     now = 1_700_000_000.0
     assert parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now=now) == 30.0
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "NaN",
+        "nan",
+        "-nan",
+        "inf",
+        "+inf",
+        "-inf",
+        "Infinity",
+        "1e308",
+        "1e400",
+        "-3",
+        "-0.5",
+        "+5",
+        "0x10",
+        "1_000",
+        "5 s",
+        "٣",
+        "1.",
+        ".5",
+        "Fri, 31 Dec 99999 23:59:59 GMT",
+        "Fri, 31 Dec 9999 23:59:59",
+        "\x00",
+        "7\r\n8",
+    ],
+)
+def test_retry_after_that_is_no_number_of_seconds_is_ignored(value: str) -> None:
+    assert parse_retry_after(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["86401", "100000000000", "9" * 400, "9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT"]
+)
+def test_a_huge_retry_after_is_clamped_to_a_day(value: str) -> None:
+    assert parse_retry_after(value) == MAX_RETRY_AFTER_S == 86400.0
+    exc = status_error(429, headers(Retry_After=value), b"", auth_form=True, request_id=None)
+    assert exc.data().retry_after_ms == 86_400_000
+
+
+@given(st.text(max_size=60) | st.from_regex(r"\A[ -~]{0,40}\Z"))
+@settings(max_examples=400, deadline=None)
+def test_any_retry_after_is_ignored_or_finite_and_within_a_day(value: str) -> None:
+    seconds = parse_retry_after(value, now=1_700_000_000.0)
+    assert seconds is None or (math.isfinite(seconds) and 0.0 <= seconds <= MAX_RETRY_AFTER_S)
 
 
 class Item(msgspec.Struct):

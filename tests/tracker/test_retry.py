@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from sidecar.errors import NotAuthenticated
 from sidecar.tracker import errors
-from sidecar.tracker.retry import RetryPolicy, retry_delay, run_with_retries, should_retry
+from sidecar.tracker.retry import (
+    RetryPolicy,
+    rate_limit_pause,
+    retry_delay,
+    run_with_retries,
+    should_retry,
+)
 
 
 def status(code: int, retry_after: float | None = None) -> errors.HTTPStatusError:
@@ -76,10 +84,39 @@ def test_backoff_is_capped_exponential_with_full_jitter(attempt: int, ceiling: f
     assert retry_delay(status(503), attempt, rand=lambda: 0.5) == ceiling / 2
 
 
-@pytest.mark.parametrize(("hint", "expected"), [(1.0, 1.0), (0.0, 0.0), (30, 30), (3600, 60.0)])
+@pytest.mark.parametrize(("hint", "expected"), [(1.0, 1.0), (0.0, 0.0), (20, 20), (3600, 20.0)])
 def test_retry_after_is_honoured_exactly_and_clamped(hint: float, expected: float) -> None:
     assert retry_delay(status(429, hint), 1, rand=lambda: 0.123) == expected
     assert retry_delay(status(503, hint), 3, rand=lambda: 0.123) == expected
+
+
+@pytest.mark.parametrize("hint", [20.5, 60.0, 86400.0])
+def test_a_retry_after_beyond_the_cap_is_answered_at_once(hint: float) -> None:
+    """Tracker asks for a long wait: the caller hears it now (with retryAfterMs), instead of
+    one call being held for minutes."""
+    assert not should_retry(status(429, hint), 1, idempotent=True)
+    assert not should_retry(status(503, hint), 1, idempotent=True)
+    assert should_retry(status(429, 20.0), 1, idempotent=True)
+
+
+@pytest.mark.parametrize("hint", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_hint_is_never_a_wait(hint: float) -> None:
+    """Defence in depth: `parse_retry_after` never yields these, and they must not reach a
+    sleep (NaN in the event loop's timer heap stalls every other timer)."""
+    delay = retry_delay(status(429, hint), 1, rand=lambda: 1.0)
+    assert math.isfinite(delay) and 0 <= delay <= 0.5
+    assert math.isfinite(rate_limit_pause(status(429, hint), 1))
+    assert status(429, hint).data().retry_after_ms is None
+
+
+@pytest.mark.parametrize(
+    ("hint", "attempt", "pause"), [(3.0, 1, 3.0), (None, 1, 0.5), (None, 3, 2.0), (500, 1, 20.0)]
+)
+def test_a_429_pauses_everyone_for_its_retry_after_or_the_backoff_ceiling(
+    hint: float | None, attempt: int, pause: float
+) -> None:
+    assert rate_limit_pause(status(429, hint), attempt) == pause
+    assert rate_limit_pause(status(429, hint), attempt, RetryPolicy(sleep_scale=0)) == 0
 
 
 def test_sleep_scale_zero_never_sleeps() -> None:
@@ -94,6 +131,9 @@ def test_policy_from_env() -> None:
     assert RetryPolicy.from_env({"YTRACKER_RETRY_SLEEP_SCALE": "0.5"}).sleep_scale == 0.5
     with pytest.raises(ValueError, match="YTRACKER_RETRY_SLEEP_SCALE"):
         RetryPolicy.from_env({"YTRACKER_RETRY_SLEEP_SCALE": "fast"})
+    for value in ("nan", "inf", "-inf"):
+        with pytest.raises(ValueError, match="must be a finite number"):
+            RetryPolicy.from_env({"YTRACKER_RETRY_SLEEP_SCALE": value})
 
 
 class Script:
