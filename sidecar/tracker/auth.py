@@ -7,6 +7,7 @@ refresh talks to Yandex ID; the provider hides both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -44,11 +45,30 @@ class CredentialsProvider(Protocol):
         ...
 
 
+# A token or an org id as it may go into a header: visible ASCII, no space, no line break.
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_credential(value: str, what: str) -> str:
+    """`value` when it can be sent in a header as it is.
+
+    Raises:
+        ValueError: `<what> must be printable ASCII without spaces or line breaks`.
+    """
+    if not _HEADER_TOKEN.fullmatch(value):
+        raise ValueError(f"{what} must be printable ASCII without spaces or line breaks")
+    return value
+
+
 def auth_headers(c: Credentials) -> dict[str, str]:
-    """`Authorization` plus exactly one organization header, when an org id is set."""
+    """`Authorization` plus exactly one organization header, when an org id is set.
+
+    Raises:
+        ValueError: the token or org id cannot go into a header (`check_credential`).
+    """
     scheme = "Bearer" if c.token_type == "iam" else "OAuth"
-    headers = {"Authorization": f"{scheme} {c.token}"}
+    headers = {"Authorization": f"{scheme} {check_credential(c.token, 'The token')}"}
     if c.org_id:
         name = "X-Cloud-Org-ID" if c.org_type == "cloud" else "X-Org-ID"
-        headers[name] = c.org_id
+        headers[name] = check_credential(c.org_id, "The organization id")
     return headers

@@ -1,9 +1,12 @@
 """`TrackerClient`: every HTTP exchange with Tracker (and Yandex OAuth) goes through here.
 
 Owns: the one pooled aiohttp session (created lazily inside the running loop), URL resolution,
-which headers go where (credentials only to the API origin), manual redirects, the cooldown
-turn and fresh credentials on every attempt, retries, the single 401 → refresh → retry, the
-status → exception mapping, streaming downloads, and one debug log line per attempt.
+which headers go where (credentials only on requests addressed to the API origin, never on a
+redirect that passed through another host), manual redirects (none for OAuth forms), the
+cooldown turn and fresh credentials on every attempt, the pause after a 429, retries, the single
+401 → refresh → retry, the status → exception mapping, size-capped bodies, streaming downloads
+under an overall deadline, the secrets it sent taken out of every failure it raises, and one
+debug log line per attempt.
 Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
 
 Every request goes down one chain, each layer named after what it adds (as httpx's
@@ -12,8 +15,9 @@ Every request goes down one chain, each layer named after what it adds (as httpx
 reading the answer, and the one place aiohttp's exceptions become ours) →
 `_send_handling_redirects` (up to three, by hand) → `_send_handling_cooldown` (the turn; the
 slot and the credentials are taken at the last moment by a `timing.SendHook`) →
-`_send_single_request` (aiohttp). The time budget and the send hook live in `timing.py`, the
-streamed upload body in `uploads.py`.
+`_send_single_request` (aiohttp). The time budget, the send hook and the transfer deadline live
+in `timing.py`, the streamed upload body in `uploads.py`, reading bodies within limits in
+`bodies.py`, the record of secrets to redact in `redaction.py`.
 """
 
 from __future__ import annotations
@@ -33,17 +37,19 @@ from urllib.parse import urlencode
 import msgspec
 from yarl import URL
 
-from sidecar.errors import InvalidInput, SidecarError
+from sidecar.errors import InvalidInput, NotAuthenticated, SidecarError
 
 from . import errors
 from .auth import Credentials, CredentialsProvider, auth_headers
+from .bodies import CHUNK_SIZE, MAX_BODY, declared_length, read_capped, read_error_body
 from .config import ClientConfig, check_base_url
 from .cooldown import JITTER_MARGIN_S, Cooldown
+from .redaction import Secrets
 from .responses import TrackerResponse, status_error
-from .retry import run_with_retries
-from .timing import Budget, SendHook
+from .retry import rate_limit_pause, run_with_retries
+from .timing import Budget, SendHook, deadline
 from .uploads import ProgressCallback, file_form
-from .urls import api_path, origin_of, redact
+from .urls import api_path, check_url, origin_of, redact
 
 if TYPE_CHECKING:
     import aiohttp
@@ -74,7 +80,6 @@ def map_aiohttp_errors() -> Iterator[None]:
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 3
-CHUNK_SIZE = 64 * 1024
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -91,7 +96,7 @@ class _Call:
     content_type: str | None = None
     background: bool = False
     binary: bool = False
-    authed: bool = True  # False for OAuth: no credentials, no cooldown
+    authed: bool = True  # False for OAuth: no credentials, no cooldown, no redirects
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     sent_creds: Credentials | None = None  # what the latest hop carried
     swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
@@ -117,9 +122,7 @@ class TrackerStream:
         self._resp = resp
         self.status = resp.status
         self.content_type: str | None = resp.headers.get("Content-Type")
-        # Content-Length counts encoded bytes; after decompression it says nothing.
-        encoded = "Content-Encoding" in resp.headers
-        self.total: int | None = None if encoded else resp.content_length
+        self.total: int | None = declared_length(resp)
         self.request_id = request_id
 
     async def chunks(self) -> AsyncIterator[bytes]:
@@ -150,6 +153,8 @@ class TrackerClient:
         self._session: aiohttp.ClientSession | None = None
         self._session_lock = asyncio.Lock()
         self._closed = False
+        self.secrets = Secrets()
+        """Every credential sent or received so far; failures leave the client without them."""
 
     @cached_property
     def _request_timeout(self) -> aiohttp.ClientTimeout:
@@ -206,14 +211,19 @@ class TrackerClient:
     async def stream(
         self, url_or_path: str, *, background: bool = False
     ) -> AsyncIterator[TrackerStream]:
-        """GET a binary body without buffering it; retries happen only before the body starts."""
+        """GET a binary body without buffering it; retries happen only before the body starts.
+
+        The whole exchange, reading the body included, ends with `errors.RequestTimeout` after
+        `transfer_timeout_s`; a body that stalls for `transfer_idle_timeout_s` ends sooner.
+        """
         call = _Call("GET", self._resolve(url_or_path, None), self._transfer_timeout)
         call.background, call.binary = background, True
-        resp, request_id = await self._send_handling_refresh(call, _keep_open, True)
-        try:
-            yield TrackerStream(resp, request_id)
-        finally:
-            resp.close()
+        async with deadline(self.config.transfer_timeout_s):
+            resp, request_id = await self._send_handling_refresh(call, _keep_open, True)
+            try:
+                yield TrackerStream(resp, request_id)
+            finally:
+                resp.close()
 
     async def upload(
         self,
@@ -235,14 +245,20 @@ class TrackerClient:
         url = self._resolve(path, {"filename": filename})
         call = _Call("POST", url, self._transfer_timeout, background=background)
         call.body = partial(file_form, file_path, filename, content_type, progress)
-        return await self._send_handling_refresh(call, _read_checked, False)
+        async with deadline(self.config.transfer_timeout_s):
+            return await self._send_handling_refresh(call, _read_checked, False)
 
-    async def post_form(self, url: str, fields: Mapping[str, str]) -> TrackerResponse:
+    async def post_form(
+        self, url: str, fields: Mapping[str, str], *, secret: tuple[str, ...] = ()
+    ) -> TrackerResponse:
         """POST an urlencoded form without credentials or cooldown (Yandex OAuth).
 
         Returns the answer whatever its status (the caller words OAuth errors); retries only
-        when nothing was sent. The form is never logged.
+        when nothing was sent. A redirect is never followed: the form would go to wherever it
+        points (`errors.RedirectRefused`). The form is never logged; the values of the fields
+        named in `secret` join `self.secrets`.
         """
+        self.secrets.add(*(fields[name] for name in secret if name in fields))
         data = urlencode(dict(fields)).encode()
         call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
@@ -259,15 +275,20 @@ class TrackerClient:
     # -- layers -------------------------------------------------------------------------------
 
     async def _send_handling_refresh(self, call: _Call, finish: Finish[T], idempotent: bool) -> T:
-        """Retries, then at most one credentials refresh after a 401 and one more round."""
+        """Retries, then at most one credentials refresh after a 401 and one more round; what
+        fails leaves without a secret the server may have echoed."""
         attempt = partial(self._send_attempt, call, finish)
         policy = self.config.retry
         try:
+            try:
+                return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
+            except errors.Unauthorized:
+                if not await self._refresh(call):
+                    raise
             return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
-        except errors.Unauthorized:
-            if not await self._refresh(call):
-                raise
-        return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
+        except SidecarError as exc:
+            self.secrets.scrub(exc)
+            raise
 
     async def _refresh(self, call: _Call) -> bool:
         stale = call.sent_creds
@@ -279,39 +300,56 @@ class TrackerClient:
         return fresh is not None
 
     async def _send_attempt(self, call: _Call, finish: Finish[T], attempt: int) -> T:
-        """One attempt: its log line and time budget; aiohttp's exceptions become ours here."""
-        with self._logged(call, attempt) as log, ExitStack() as stack, map_aiohttp_errors():
-            async with Budget.running(call.limit_s) as budget:
-                resp = await self._send_handling_redirects(call, stack, budget)
-                return await finish(call, resp, log.seen(resp))
+        """One attempt: its log line and time budget; aiohttp's exceptions become ours here.
+
+        A 429 from the API holds every request back (`Cooldown.hold`), not only this one.
+        """
+        try:
+            with self._logged(call, attempt) as log, ExitStack() as stack, map_aiohttp_errors():
+                async with Budget.running(call.limit_s) as budget:
+                    resp = await self._send_handling_redirects(call, stack, budget)
+                    return await finish(call, resp, log.seen(resp))
+        except errors.RateLimited as exc:
+            if call.authed:
+                self._cooldown.hold(rate_limit_pause(exc, attempt, self.config.retry))
+            raise
 
     async def _send_handling_redirects(
         self, call: _Call, stack: ExitStack, budget: Budget
     ) -> aiohttp.ClientResponse:
-        """Send, following up to MAX_REDIRECTS redirects by hand."""
+        """Send, following up to MAX_REDIRECTS redirects by hand.
+
+        Credentials go only on hops the sidecar addressed to the API itself: once a redirect
+        has passed through another origin, a later hop back into the API gets none.
+        """
         method, url, body = call.method, call.url, call.body
+        trusted = self._is_api(url)
         for hop in range(MAX_REDIRECTS + 1):
             data = body(stack) if body else None
-            resp = await self._send_handling_cooldown(call, method, url, data, budget)
+            resp = await self._send_handling_cooldown(call, method, url, data, budget, trusted)
             target = _redirect_target(resp, url)
             if target is None:
                 return resp
             resp.release()
+            if not call.authed:
+                raise errors.RedirectRefused.oauth(target, resp.status)
             if hop == MAX_REDIRECTS:
                 raise errors.DecodeError("unexpected error: too many redirects", status=resp.status)
             self._check_redirect(call, url, target, resp.status)
             if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
-            url = target
+            url, trusted = target, trusted and self._is_api(target)
         raise AssertionError("unreachable: the loop returns or raises")
 
     async def _send_handling_cooldown(
-        self, call: _Call, method: str, url: URL, data: Any, budget: Budget
+        self, call: _Call, method: str, url: URL, data: Any, budget: Budget, trusted: bool
     ) -> aiohttp.ClientResponse:
         """Queue for the cooldown turn; the hook takes the slot and credentials just in time."""
         session = await self._http()
-        headers, authorize = self._headers(call), partial(self._authorize, call, url)
+        headers, authorize = self._headers(call), partial(self._authorize, call, trusted)
         if not (call.authed and self._cooldown.active):
+            if call.authed:
+                await self._cooldown.wait_hold(budget)  # a 429 holds requests even without a gap
             await authorize(headers)
             return await self._send_single_request(session, call, method, url, data, headers)
         async with self._cooldown.turn(call.background, budget) as turn:
@@ -350,12 +388,24 @@ class TrackerClient:
             headers["Content-Type"] = call.content_type
         return headers
 
-    async def _authorize(self, call: _Call, url: URL, headers: MutableMapping[str, str]) -> None:
-        """Credentials for the API origin only, fetched for this very attempt."""
+    async def _authorize(
+        self, call: _Call, trusted: bool, headers: MutableMapping[str, str]
+    ) -> None:
+        """Credentials for a hop addressed to the API origin only, fetched for this very attempt.
+
+        Raises:
+            NotAuthenticated: the session's token or org id cannot go into a header (a line
+                break in a session stored before such values were refused at sign-in).
+        """
         call.sent_creds = None
-        if call.authed and origin_of(url) == self._api_origin:
-            call.sent_creds = await self._current_credentials(call)
-            headers.update(auth_headers(call.sent_creds))
+        if call.authed and trusted:
+            creds = await self._current_credentials(call)
+            try:
+                headers.update(auth_headers(creds))
+            except ValueError:
+                raise NotAuthenticated(UNSENDABLE_SESSION) from None
+            call.sent_creds = creds
+            self.secrets.add(creds.token)
 
     async def _current_credentials(self, call: _Call) -> Credentials:
         creds = await self._credentials.current()
@@ -388,15 +438,23 @@ class TrackerClient:
         )
         return session
 
+    def _is_api(self, url: URL) -> bool:
+        return origin_of(url) == self._api_origin
+
     def _resolve(self, path_or_url: str, params: Params | None) -> URL:
-        if path_or_url.startswith(("http://", "https://")):
-            try:
+        """An absolute https URL as it is, else a path joined to the API root.
+
+        Raises:
+            InvalidInput: an http:// URL, or one the URL parser rejects (`urls.check_url`).
+        """
+        try:
+            if path_or_url.startswith(("http://", "https://")):
                 check_base_url(path_or_url, self.config.allow_http_loopback)
-            except ValueError as exc:
-                raise InvalidInput(str(exc)) from None
-            url = URL(path_or_url)
-        else:
-            url = URL(self._api_base + "/" + path_or_url.lstrip("/"))
+                url = URL(path_or_url)
+            else:
+                url = check_url(self._api_base + "/" + path_or_url.lstrip("/"))
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
         return url.extend_query(params) if params else url
 
     def _check_redirect(self, call: _Call, source: URL, target: URL, status: int) -> None:
@@ -443,11 +501,22 @@ class TrackerClient:
             )
 
 
+UNSENDABLE_SESSION = (
+    "The stored session holds a token or organization id that cannot be sent "
+    "(a space, a line break or a non-ASCII character). Sign in again to continue."
+)
+
+
 def _redirect_target(resp: aiohttp.ClientResponse, url: URL) -> URL | None:
     location = resp.headers.get("Location")
     if resp.status not in REDIRECT_STATUSES or not location:
         return None
-    return url.join(URL(location))
+    try:
+        return url.join(URL(location))
+    except ValueError:
+        raise errors.DecodeError(
+            "unexpected error: unusable redirect location", status=resp.status
+        ) from None
 
 
 async def _read_checked(
@@ -469,7 +538,16 @@ async def _read_checked(
 async def _read_any_status(
     call: _Call, resp: aiohttp.ClientResponse, request_id: str
 ) -> TrackerResponse:
-    return TrackerResponse(resp.status, resp.headers, await resp.read(), request_id)
+    """The body, at most MAX_BODY (2xx) or MAX_ERROR_BODY (other statuses) of it.
+
+    Raises:
+        errors.DecodeError: a 2xx body larger than MAX_BODY.
+    """
+    if resp.status < 300:
+        body = await read_capped(resp, MAX_BODY, request_id)
+    else:
+        body = await read_error_body(resp)
+    return TrackerResponse(resp.status, resp.headers, body, request_id)
 
 
 async def _keep_open(
@@ -479,7 +557,7 @@ async def _keep_open(
     if resp.status < 300:
         return resp, request_id
     try:
-        body = await resp.read()
+        body = await read_error_body(resp)
     finally:
         resp.release()
     raise status_error(resp.status, resp.headers, body, auth_form=False, request_id=request_id)

@@ -149,6 +149,21 @@ class RequestTimeout(TransportError):
     kind: ClassVar[ErrorKind] = "timeout"
 
 
+class RedirectRefused(TrackerError):
+    """A redirect that is never followed: an OAuth form would be re-sent wherever it points."""
+
+    kind: ClassVar[ErrorKind] = "invalid"
+
+    @classmethod
+    def oauth(cls, target: Any, status: int) -> RedirectRefused:
+        """For the OAuth token endpoint; `target` is the redirect's URL (its host is named)."""
+        return cls(
+            f"refused redirect of the OAuth token request to {target.host} ({status}): "
+            "OAuth forms are never sent on, nothing went there (check --oauth-base-url)",
+            status=status,
+        )
+
+
 class DecodeError(TrackerError):
     """A 2xx answer whose body could not be decoded as the documented payload."""
 

@@ -3,7 +3,9 @@
 Owns: `exchange_code` and `refresh_token` (form POSTs to `<oauth_base_url>/token` over the
 TrackerClient's session, without credentials, cooldown or logging of the form), `TokenGrant`,
 and the wording of OAuth errors (`http 400 Bad Request: <body>`, `error` → tracker_code,
-`error_description` → error_messages). Must not know: where tokens are stored or when to refresh.
+`error_description` → error_messages), with every secret of the exchange (the code, refresh
+token and client secret sent, the tokens granted) joining the client's `secrets`, so an echo
+of them in an error is redacted. Must not know: where tokens are stored or when to refresh.
 """
 
 from __future__ import annotations
@@ -64,15 +66,20 @@ async def _token(
     client: TrackerClient, grant: dict[str, str], client_id: str, secret: str
 ) -> TokenGrant:
     url = client.config.oauth_base_url.rstrip("/") + "/token"
-    response = await client.post_form(
-        url, {**grant, "client_id": client_id, "client_secret": secret}
-    )
+    form = {**grant, "client_id": client_id, "client_secret": secret}
+    response = await client.post_form(url, form, secret=SECRET_FIELDS)
     if response.status >= 300:
-        raise oauth_error(response)
+        exc = oauth_error(response)
+        client.secrets.scrub(exc)
+        raise exc
     body = decode_body(
         response.body, _GrantBody, status=response.status, request_id=response.request_id
     )
+    client.secrets.add(body.access_token, body.refresh_token)
     return TokenGrant(body.access_token, body.refresh_token, body.expires_in, body.token_type)
+
+
+SECRET_FIELDS = ("code", "refresh_token", "client_secret")
 
 
 def oauth_error(response: TrackerResponse) -> errors.HTTPStatusError:

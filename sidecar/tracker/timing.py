@@ -5,7 +5,9 @@ cooldown turn or gap (aiohttp's own `total` timeout would count that wait; the c
 the budget its turn carries), and `SendHook`, which the client passes into aiohttp's request
 flow (`transport.SendHooks`) to take the cooldown slot at the last moment: the connection is
 ready and the headers are about to be written, so a TCP+TLS handshake never shortens the gap the
-server sees, and the credentials are read after the wait. Must not know: HTTP, URLs or retries.
+server sees, and the credentials are read after the wait; and `deadline`, the overall limit of a
+transfer, which counts everything (a body trickled a byte at a time never trips an inactivity
+limit). Must not know: HTTP, URLs or retries.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mutabl
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
+from . import errors
 from .cooldown import Turn
 
 
@@ -75,3 +78,18 @@ class SendHook:
 
     def body_sent(self) -> None:
         self.turn.touch()
+
+
+@asynccontextmanager
+async def deadline(seconds: float) -> AsyncIterator[None]:
+    """The block ends with RequestTimeout after `seconds`, whatever it is waiting for."""
+    limit = asyncio.timeout(seconds)
+    try:
+        async with limit:
+            yield
+    except TimeoutError:
+        if not limit.expired():
+            raise
+        raise errors.RequestTimeout(
+            f"request timed out: the transfer took longer than {seconds:g} s", sent=True
+        ) from None
