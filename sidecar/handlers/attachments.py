@@ -20,7 +20,6 @@ import stat
 import time
 from pathlib import Path, PurePath
 from typing import Literal
-from urllib.parse import quote
 
 from sidecar.api.attachments import (
     Attachment,
@@ -50,6 +49,9 @@ OCTET_STREAM = "application/octet-stream"
 EMPTY_RESOURCE = "Resource path is empty"
 MISSING_URL = "Attachment is missing download URL"
 FOLDER_TIMEOUT_S = 10.0  # to check a download's destination (a network share may be slow)
+MAX_PREVIEW = 16 * 1024 * 1024
+"""The most bytes a preview answers with (after decompression): its base64 travels in one
+stdout line, and the app shows images, not archives."""
 # The web UI's inline-image paths, and the `attachment:<id>` shorthand the editor writes.
 _INLINE_REFS = (
     re.compile(r"^/?ajax/v2/attachments/(?P<id>[\w-]+)(?=$|[/?#\s])"),
@@ -126,7 +128,9 @@ async def _find(deps: Deps, issue_key: str, attachment_id: str) -> AttachmentWir
 
 async def _metadata(deps: Deps, attachment_id: str) -> AttachmentWire:
     """`GET /v2/attachments/<id>`: works for any attachment of the org, wherever it is stored."""
-    response = await deps.tracker.request("GET", "/v2/attachments/" + quote(attachment_id, safe=""))
+    response = await deps.tracker.request(
+        "GET", api_path("attachments", attachment_id, version="v2")
+    )
     return response.json(AttachmentWire)
 
 
@@ -183,10 +187,16 @@ def inline_target(path: str) -> tuple[InlineKind, str]:
     return "path", text
 
 
-def preview(data: bytes, *mime_candidates: str | None) -> AttachmentPreview:
-    """Standard padded base64 and the first usable MIME type (else octet-stream)."""
+def preview(data: bytes | bytearray, *mime_candidates: str | None) -> AttachmentPreview:
+    """Standard padded base64 and the first usable MIME type (else octet-stream).
+
+    A bytearray is emptied once encoded, so the raw bytes are gone before the text is made.
+    """
     mime = next((m for m in mime_candidates if m and m.strip()), OCTET_STREAM)
-    return AttachmentPreview(mime_type=mime, data_base64=base64.b64encode(data).decode("ascii"))
+    encoded = base64.b64encode(data)
+    if isinstance(data, bytearray):
+        data.clear()
+    return AttachmentPreview(mime_type=mime, data_base64=encoded.decode("ascii"))
 
 
 async def _preview_of(deps: Deps, wire: AttachmentWire) -> AttachmentPreview:
@@ -199,13 +209,29 @@ def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _fetch(deps: Deps, url: str) -> tuple[bytes, str | None]:
-    """A whole binary body and its Content-Type (previews are small images)."""
+async def _fetch(deps: Deps, url: str) -> tuple[bytearray, str | None]:
+    """A whole binary body and its Content-Type, at most MAX_PREVIEW bytes once inflated.
+
+    Raises:
+        InvalidInput: `Attachment is too large to preview: …` (before reading, when the size
+            is declared; else as soon as the inflated bytes pass the limit).
+    """
     async with deps.tracker.stream(url) as body:
+        if body.total is not None and body.total > MAX_PREVIEW:
+            raise InvalidInput(too_large_to_preview(f"{body.total} bytes"))
         data = bytearray()
         async for chunk in body.chunks():
             data += chunk
-        return bytes(data), body.content_type
+            if len(data) > MAX_PREVIEW:
+                raise InvalidInput(too_large_to_preview(f"more than {MAX_PREVIEW} bytes"))
+        return data, body.content_type
+
+
+def too_large_to_preview(size: str) -> str:
+    return (
+        f"Attachment is too large to preview ({size}; the limit is {MAX_PREVIEW >> 20} MiB). "
+        "Download it instead."
+    )
 
 
 # -- transfers ------------------------------------------------------------------------------
@@ -288,7 +314,19 @@ def _readable_size(file_path: str) -> int:
     return info.st_size
 
 
+def local_path(path: str) -> str:
+    """`path` when the OS can take it; a NUL ends a C string early, so no OS call may see it.
+
+    Raises:
+        InvalidInput: `Invalid file path '…': it contains a NUL character`.
+    """
+    if "\x00" in path:
+        raise InvalidInput(f"Invalid file path {path!r}: it contains a NUL character")
+    return path
+
+
 async def _upload(deps: Deps, path: str, file_path: str, call: Call) -> Attachment:
+    local_path(file_path)
     progress = Progress(call, await asyncio.to_thread(_readable_size, file_path))
     name = upload_name(file_path)
     try:

@@ -17,6 +17,7 @@ from sidecar.handlers.deps import Call, Deps
 from sidecar.session.manager import IAM_LIFETIME_S, Refresher
 from sidecar.session.stores import StoredSession, canonical_org_type
 from sidecar.tracker import oauth
+from sidecar.tracker.auth import check_credential
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.errors import HTTPStatusError
 
@@ -45,6 +46,7 @@ async def exchange_code(deps: Deps, params: ExchangeCodeParams, call: Call) -> b
     """Exchange an OAuth verification code for a token and store the session."""
     if not deps.client_id or not deps.client_secret:
         raise InvalidInput(MISSING_CLIENT)
+    _check_sendable(None, (params.org_id or "").strip() or None)  # before the code is spent
     await deps.session.check_store()  # a one-time code must not be spent on a session we drop
     grant = await oauth.exchange_code(
         deps.tracker, params.code.strip(), deps.client_id, deps.client_secret
@@ -123,12 +125,30 @@ async def _sign_in(deps: Deps, session: StoredSession) -> None:
     if not token:
         raise InvalidInput(EMPTY_TOKEN)
     org_id = (session.org_id or "").strip() or None
+    _check_sendable(token, org_id)
     session.token, session.org_id = token, org_id
     session.org_type = canonical_org_type(session.org_type)
     deps.caches.clear()  # another account must never see the previous one's lists or login
     await deps.session.sign_in(session)
     if deps.tray is not None:
         deps.tray.signed_in()
+
+
+def _check_sendable(token: str | None, org_id: str | None) -> None:
+    """Refuse, before anything is stored, what could never go into a header: a line break would
+    break every later call (or inject a header), a space or non-ASCII is no token.
+
+    Raises:
+        InvalidInput: `The token must be printable ASCII without spaces or line breaks` (or
+            `The organization id …`).
+    """
+    try:
+        if token is not None:
+            check_credential(token, "The token")
+        if org_id is not None:
+            check_credential(org_id, "The organization id")
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 async def logout(deps: Deps, params: NoParams, call: Call) -> None:
