@@ -13,17 +13,31 @@ Actions beyond a plain status/headers/body answer:
 - `truncate_body`         Content-Length larger than the bytes sent, then a clean close
 - `malformed_json`        200 `application/json` whose body is not JSON
 - `empty_200`             200 with an empty body
-- `redirect`              302 to `location`
+- `redirect`              302 to `location` (any 3xx with `status=`)
+- `echo`                  `status` (401 unless given) whose body and `X-Request-Id` repeat the
+                          request's secrets: the Authorization value and the form's code,
+                          refresh token, client secret and device code, in every field a
+                          Tracker or OAuth error has (`errors`, `errorMessages`, `code`,
+                          `error`, `error_description`); each value echoed is kept in
+                          `FaultScript.echoed`
+- `gzip`                  `status` (200) with `body` gzip-compressed (`Content-Encoding: gzip`,
+                          no `Content-Length` of the inflated size); with `size=`, the body is
+                          repeated to `size` inflated bytes: a gzip bomb of a few hundred KiB
+- `trickle_body`          headers (chunked, no length), then one byte every `interval_s` until
+                          released (or the client gives up): never idle long enough for an
+                          inactivity limit
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import socket
 import struct
 import threading
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -40,6 +54,9 @@ Action = Literal[
     "empty_200",
     "redirect",
     "hold",
+    "echo",
+    "gzip",
+    "trickle_body",
 ]
 ACTIONS: frozenset[str] = frozenset(Action.__args__)  # type: ignore[attr-defined]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,6 +75,8 @@ class Fault:
     action: Action | None = None
     location: str | None = None
     times: int = 1
+    size: int | None = None  # `gzip`: the inflated size
+    interval_s: float = 0.2  # `trickle_body`: the pause between bytes
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and self.pattern.search(path) is not None
@@ -68,6 +87,7 @@ class FaultScript:
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
+        self.echoed: list[str] = []  # every secret an `echo` fault sent back
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -83,6 +103,8 @@ class FaultScript:
         action: Action | None = None,
         location: str | None = None,
         times: int = 1,
+        size: int | None = None,
+        interval_s: float = 0.2,
     ) -> Fault:
         if action is not None and action not in ACTIONS:
             raise ValueError(f"unknown fault action {action!r}")
@@ -98,6 +120,8 @@ class FaultScript:
             action,
             location,
             times,
+            size,
+            interval_s,
         )
         with self._lock:
             self._faults.append(fault)
@@ -266,6 +290,71 @@ async def _redirect(request: web.Request, fault: Fault, script: FaultScript) -> 
     return web.Response(status=fault.status or 302, headers=headers)
 
 
+_ECHOED_FORM_FIELDS = ("code", "refresh_token", "client_secret", "device_code")
+
+
+async def _echo(request: web.Request, fault: Fault, script: FaultScript) -> web.StreamResponse:
+    """A server that repeats what it was sent in its error (some proxies and debug builds do)."""
+    authorization = request.headers.get("Authorization", "")
+    form = await request.post() if request.method == "POST" else {}
+    values = [str(form[name]) for name in _ECHOED_FORM_FIELDS if name in form]
+    secrets = [v for v in (authorization.partition(" ")[2], *values) if v]
+    script.echoed.extend(secrets)
+    said = " ".join([f"Authorization: {authorization}", *values])
+    body = {
+        "errors": {"authorization": authorization, **{f"echo{i}": v for i, v in enumerate(values)}},
+        "errorMessages": [said, *values],
+        "code": values[0] if values else authorization,
+        "error": values[0] if values else authorization,
+        "error_description": said,
+        "statusCode": fault.status or 401,
+    }
+    headers = {**fault.headers, "X-Request-Id": authorization or "no-authorization"}
+    return web.json_response(body, status=fault.status or 401, headers=headers)
+
+
+async def _gzip(request: web.Request, fault: Fault, script: FaultScript) -> web.StreamResponse:
+    plain, content_type = _encode(fault.body)
+    compressed = _gzipped(plain or b"", fault.size)
+    headers = {"Content-Type": content_type, **fault.headers, "Content-Encoding": "gzip"}
+    return web.Response(status=fault.status or 200, body=compressed, headers=headers)
+
+
+@functools.lru_cache(maxsize=8)
+def _gzipped(pattern: bytes, size: int | None) -> bytes:
+    """`pattern` (repeated to `size` bytes when given) gzip-compressed, built piecewise so a
+    200 MiB bomb never exists inflated in the fake either."""
+    if size is None:
+        size, pattern = len(pattern), pattern or b"\0"
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = (pattern * (1 + (1 << 20) // len(pattern)))[: 1 << 20]
+    parts, left = [], size
+    while left > 0:
+        parts.append(compressor.compress(block[: min(left, len(block))]))
+        left -= len(block)
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+async def _trickle_body(
+    request: web.Request, fault: Fault, script: FaultScript
+) -> web.StreamResponse:
+    response = web.StreamResponse(status=fault.status or 200, headers=dict(fault.headers))
+    response.enable_chunked_encoding()  # no length declared: only time can end it
+    await response.prepare(request)
+    waiter = asyncio.ensure_future(script.wait_released(limit_s=_STALL_LIMIT_S))
+    try:
+        while not waiter.done():
+            await response.write(b"x")
+            await asyncio.wait([waiter], timeout=fault.interval_s)
+    except (ConnectionError, RuntimeError):
+        pass  # the client gave up: that is the point
+    finally:
+        waiter.cancel()
+    _abort(request)
+    return response
+
+
 _ACTION_PLAYERS: dict[
     str, Callable[[web.Request, Fault, FaultScript], Awaitable[web.StreamResponse]]
 ] = {
@@ -276,4 +365,7 @@ _ACTION_PLAYERS: dict[
     "malformed_json": _malformed_json,
     "empty_200": _empty_200,
     "redirect": _redirect,
+    "echo": _echo,
+    "gzip": _gzip,
+    "trickle_body": _trickle_body,
 }

@@ -15,9 +15,12 @@ API:
     url, oauth_url, ca_file, state      the live `TrackerState` (read freely; mutate via call)
     call(fn)                            run fn(state) on the server thread, return its result
     faults.add(method, path_regex, *, status=None, headers=None, body=None, delay_s=0.0,
-               action=None, location=None, times=1)
+               action=None, location=None, times=1, size=None, interval_s=0.2)
         action ∈ reset_before_headers, reset_after_headers, stall_body, truncate_body,
-                 malformed_json, empty_200, redirect (needs location=),
+                 malformed_json, empty_200, redirect (needs location=; any 3xx by status=),
+                 echo (an error repeating the request's secrets; see faults.echoed),
+                 gzip (body gzip-compressed; size= repeats it to that many inflated bytes),
+                 trickle_body (a byte every interval_s, never idle),
                  hold (the real answer, made only once `faults.release()` is called)
     requests, requests_to(method, path_regex), request_starts
     issue_auth_code(login=None), reset(), close()

@@ -3,10 +3,12 @@
 `AUDIT` is one registry for the whole pytest run. The e2e `spawn` fixture reports each test's
 sidecars into it at teardown (`record`): their stdout and stderr, every file under the test's
 temporary folder, and the secrets that test's fake Tracker saw or minted (every Authorization
-token, every code, refresh token, client secret and device code in its request log, and the
-tokens, refresh tokens and codes in its state). Each report is scanned at once against every
-secret known so far in the run plus the fake's fixed ones, so only findings are kept, not the
-output itself. `tests/hostile/test_secrets_audit.py` runs last and asserts there are none.
+token, every code, refresh token, client secret and device code in its request log, the
+tokens, refresh tokens and codes in its state, and every secret an `echo` fault repeated back
+in an error body or header: what a hostile server echoes must not come out of the sidecar).
+Each report is scanned at once against every secret known so far in the run plus the fake's
+fixed ones, so only findings are kept, not the output itself.
+`tests/hostile/test_secrets_audit.py` runs last and asserts there are none.
 
 Codes are all digits: they count only where no other digit touches them, so a code is not
 "found" inside a user id or a timestamp.
@@ -73,6 +75,8 @@ class Audit:
         for name in ("tokens", "refresh_tokens", "auth_codes", "device_codes"):
             for value in list(getattr(state, name, {})):
                 self.add_secret(str(value), f"a minted {name[:-1]}")
+        for value in list(getattr(fake.faults, "echoed", ())):
+            self.add_secret(value, "a secret the fake echoed back in an error")
 
     # -- where to look ---------------------------------------------------------------------
 

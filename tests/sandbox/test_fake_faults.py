@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 
 import aiohttp
@@ -122,3 +123,42 @@ def test_reset_clears_faults_and_log(fake_tracker: FakeTrackerServer) -> None:
     fake_tracker.reset()
     assert fake_tracker.faults.pending() == []
     assert fake_tracker.requests == []
+
+
+async def test_echo_repeats_the_request_secrets_and_remembers_them(
+    api: Api, fake_tracker: FakeTrackerServer
+) -> None:
+    fake_tracker.faults.add("GET", r"/myself$", action="echo", status=403)
+    reply = await api("GET", "/v3/myself")
+    assert (reply.status, reply.headers["X-Request-Id"]) == (403, HEADERS["Authorization"])
+    assert reply.json()["errors"]["authorization"] == HEADERS["Authorization"]
+    fake_tracker.faults.add("POST", r"/oauth/token$", action="echo", status=400)
+    form = {"grant_type": "refresh_token", "refresh_token": "1:R-x", "client_secret": "s3cret"}
+    reply = await api("POST", "/oauth/token", headers={}, data=form)
+    body = reply.json()
+    assert (reply.status, body["error"]) == (400, "1:R-x")
+    assert "s3cret" in body["error_description"] and "s3cret" in body["errorMessages"]
+    assert fake_tracker.faults.echoed == ["test-token", "1:R-x", "s3cret"]
+
+
+async def test_gzip_bomb_inflates_to_its_size(api: Api, fake_tracker: FakeTrackerServer) -> None:
+    fake_tracker.faults.add("GET", r"/myself$", action="gzip", body=b"ab", size=5 << 20)
+    async with aiohttp.ClientSession(auto_decompress=False) as raw:
+        async with raw.get(fake_tracker.url + "/v3/myself", ssl=fake_tracker.client_ssl()) as r:
+            assert r.headers["Content-Encoding"] == "gzip"
+            wire = await r.read()
+    assert len(wire) < 64 * 1024
+    assert gzip.decompress(wire) == b"ab" * (5 << 19)
+
+
+async def test_trickle_body_never_pauses_long(fake_tracker: FakeTrackerServer) -> None:
+    fake_tracker.faults.add("GET", r"/myself$", action="trickle_body", interval_s=0.05)
+    limits = aiohttp.ClientTimeout(sock_read=0.5)
+    got = b""
+    async with aiohttp.ClientSession(headers=HEADERS, timeout=limits) as session:
+        async with session.get(fake_tracker.url + "/v3/myself", ssl=fake_tracker.client_ssl()) as r:
+            assert r.content_length is None
+            while len(got) < 10:
+                got += await r.content.readany()
+    assert got.startswith(b"x" * 10)
+    fake_tracker.faults.release()
