@@ -231,8 +231,8 @@ def test_an_image_at_the_preview_limit_is_answered_within_a_bounded_footprint(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer
 ) -> None:
     """The raw bytes, their base64 text, the encoded result and the answer line: a fixed
-    multiple of the limit (printed; about 5.3x, most of it the wire's copies of the text),
-    whatever the server sends."""
+    multiple of the limit, whatever the server sends (printed; 5.3x measured: the text, the
+    encoded result, the encoded response and the framed line are four copies of 4/3 of it)."""
     sidecar = warmed(spawn, fake_tracker)
     body = bytes(range(256)) * (MAX_PREVIEW // 256)
     fake_tracker.faults.add("GET", CONTENT_302, action="gzip", body=body, headers=PNG)
@@ -240,7 +240,7 @@ def test_an_image_at_the_preview_limit_is_answered_within_a_bounded_footprint(
     ratio = growth / MAX_PREVIEW
     print(f"preview of a 16 MiB image: peak RSS growth {growth / MiB:.1f} MiB ({ratio:.1f}x)")
     assert len(response["result"]["data_base64"]) == 4 * -(-MAX_PREVIEW // 3)
-    assert growth < 6 * MAX_PREVIEW
+    assert growth < 7 * MAX_PREVIEW
 
 
 @linux_only
@@ -260,7 +260,7 @@ def test_a_json_gzip_bomb_stops_at_the_body_limit(
         f"unexpected error: the response body is too large (more than {MAX_BODY} bytes; the "
         "limit is 32 MiB)"
     )
-    assert growth < 3 * MAX_BODY
+    assert growth < 2 * MAX_BODY
     assert sidecar.result("get_issue", {"issueKey": "TEST-1"})["key"] == "TEST-1"
 
 
