@@ -135,12 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"limit for one Tracker request ({defaults.request_timeout_s:g})",
     )
     add(
-        "--cache-fresh-s",
-        metavar="N",
-        help="reuse an identical issue-list first page for N s, 0: always ask "
-        f"({defaults.cache_fresh_s:g})",
-    )
-    add(
         "--transfer-idle-timeout-s",
         metavar="N",
         help="an attachment transfer fails after this long without a byte "
@@ -151,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="limit for a whole attachment transfer or preview "
         f"({defaults.transfer_timeout_s:g}) [YTRACKER_TRANSFER_TIMEOUT_S]",
+    )
+    add(
+        "--cache-fresh-s",
+        metavar="N",
+        help="reuse an identical issue-list first page for N s, 0: always ask "
+        f"({defaults.cache_fresh_s:g})",
     )
     add(
         "--cache-ttl-s",

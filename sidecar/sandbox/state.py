@@ -96,6 +96,7 @@ class TrackerState:
             if f.name not in _KEPT_ON_RESET:
                 setattr(self, f.name, getattr(fresh, f.name))
         self.faults.clear()
+        self.faults.echoed.clear()  # kept by `clear()`: the secret audit reads it at teardown
         self.log.clear()
 
     # Lookups ------------------------------------------------------------------------------
