@@ -399,7 +399,8 @@ def test_other_ids_travel_as_one_encoded_segment(
         ("upload_temp_attachment", {"filePath": "a\x00"}),
         (
             "download_attachment",
-            {"issueKey": "TEST-1", "attachmentId": "302", "destPath": "a\x00b"},
+            # A bare name with a NUL is made safe (frontend-contract §9.9); a chosen path is not.
+            {"issueKey": "TEST-1", "attachmentId": "302", "destPath": "/tmp/a\x00b"},
         ),
         ("preview_inline_image", {"path": "https://127.0.0.1:99999/x"}),
         ("preview_inline_image", {"path": "https://[::1/x"}),
@@ -415,7 +416,8 @@ def test_bad_input_is_invalid_with_a_message(
 ) -> None:
     error = signed_in.error(method, params)
     assert error["code"] == -32005 and error["data"]["kind"] == "invalid", error
-    assert error["message"].startswith(("invalid URL", "Invalid file path")), error
+    prefixes = ("invalid URL", "Invalid file path", "Destination path contains a NUL")
+    assert error["message"].startswith(prefixes), error
     assert fake_tracker.requests == []
     assert "Traceback" not in signed_in.stderr
 
