@@ -1,7 +1,8 @@
 /**
  * The main-process half of the Electron kit: one ytracker-sidecar for the app, the renderer's
- * calls forwarded to it over IPC, its notifications broadcast to every window, a restart when it
- * crashes, and a clean stop when the app quits.
+ * calls forwarded to it over IPC, its notifications broadcast to every window (and to the main
+ * process's own listeners: the tray), a restart when it crashes, and a clean stop when the app
+ * quits.
  *
  * Owns: the IPC channels, the reply envelope (errors travel as data: a rejection from
  * `ipcMain.handle` reaches the renderer rewrapped as "Error invoking remote method …", and the
@@ -36,6 +37,8 @@ export interface SidecarBridge {
   readonly client: SidecarClient;
   /** Stop for good: `shutdown`, `exit`, EOF, then kill after the grace period. */
   stop(): Promise<ExitInfo>;
+  /** Every notification of this and every later sidecar (the tray follows restarts); returns the unsubscribe function. */
+  onNotification(handler: (method: string, params: unknown) => void): () => void;
 }
 
 /** Start the sidecar and wire it to IPC and to the app's quit. Call once, at start-up. */
@@ -55,6 +58,7 @@ class Bridge implements SidecarBridge {
   client: SidecarClient;
   private restarts = 0;
   private stopping: Promise<ExitInfo> | null = null;
+  private readonly listeners = new Set<(method: string, params: unknown) => void>();
 
   constructor(private readonly options: BridgeOptions) {
     this.client = this.start();
@@ -77,6 +81,11 @@ class Bridge implements SidecarBridge {
     return this.stopping;
   }
 
+  onNotification(handler: (method: string, params: unknown) => void): () => void {
+    this.listeners.add(handler);
+    return () => this.listeners.delete(handler);
+  }
+
   /** `will-quit`: hold the quit until the sidecar has stopped, then quit again. */
   holdQuit(event: { preventDefault(): void }): void {
     if (this.client.closed) return;
@@ -86,7 +95,10 @@ class Bridge implements SidecarBridge {
 
   private start(): SidecarClient {
     const client = startSidecar(this.options);
-    client.onNotification((method, params) => broadcast(method, params));
+    client.onNotification((method, params) => {
+      broadcast(method, params);
+      for (const listener of this.listeners) listener(method, params);
+    });
     void client.exited.then((info) => this.exited(client, info));
     return client;
   }

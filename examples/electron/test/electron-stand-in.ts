@@ -2,9 +2,15 @@
  * A small stand-in for the `electron` module, enough to run the example's main process and
  * preload under plain Node (Electron itself cannot be installed on the test machines).
  *
- * Main side: `app` (ready at once; `quit()` emits a preventable `will-quit`, then `quit`),
- * `BrowserWindow` (records its options and loaded file; `webContents.send` reaches that window's
- * renderer listeners), `ipcMain.handle` (one handler per channel, as Electron enforces).
+ * Main side: `app` (ready at once; `quit()` goes as Electron's does: a preventable
+ * `before-quit`, then each window is closed (a prevented `close` cancels the quit), then a
+ * preventable `will-quit`, then `quit`), `BrowserWindow` (records its options and loaded file;
+ * `show`/`hide`/`focus`/`minimize`/`restore`; `close()` emits a preventable `close` and destroys
+ * the window unless prevented; `webContents.send` reaches that window's renderer listeners),
+ * `ipcMain.handle` (one handler per channel, as Electron enforces), `Tray` (its image, title,
+ * tooltip and context menu), `Menu.buildFromTemplate` (items whose `click()` does what a user's
+ * click does: nothing on a disabled item or a separator) and `Notification` (each one shown is
+ * recorded; `click()` emits its `click`).
  * Renderer side, per window: `contextBridge.exposeInMainWorld` and `ipcRenderer`, where values
  * cross the process boundary by structured clone and a handler's exception comes back as
  * Electron words it: "Error invoking remote method '<channel>': <error>".
@@ -23,6 +29,13 @@ interface Frame {
   parent: Frame | null;
 }
 
+/** Emit a preventable event; true when a listener called `preventDefault()`. */
+function preventable(target: EventEmitter, name: string): boolean {
+  let prevented = false;
+  target.emit(name, { preventDefault: () => (prevented = true) });
+  return prevented;
+}
+
 class App extends EventEmitter {
   isPackaged = false;
   quitted = false;
@@ -33,10 +46,11 @@ class App extends EventEmitter {
   }
 
   quit(): void {
-    if (this.quitted) return;
-    let prevented = false;
-    this.emit("will-quit", { preventDefault: () => (prevented = true) });
-    if (prevented) return;
+    if (this.quitted || preventable(this, "before-quit")) return;
+    for (const win of BrowserWindow.getAllWindows()) {
+      if (!win.close()) return; // a window that refused to close cancels the quit
+    }
+    if (preventable(this, "will-quit")) return;
     this.quitted = true;
     this.emit("quit");
     for (const resolve of this.quitWaiters.splice(0)) resolve();
@@ -70,14 +84,55 @@ class WebContents {
   }
 }
 
-export class BrowserWindow {
+export class BrowserWindow extends EventEmitter {
   static readonly windows: BrowserWindow[] = [];
   readonly webContents = new WebContents();
   loadedFile: string | null = null;
+  visible = true;
+  focused = false;
+  minimized = false;
   private destroyed = false;
 
   constructor(readonly options: { webPreferences?: Record<string, unknown> } & Record<string, unknown>) {
+    super();
     BrowserWindow.windows.push(this);
+  }
+
+  show(): void {
+    this.visible = true;
+  }
+
+  hide(): void {
+    this.visible = false;
+    this.focused = false;
+  }
+
+  focus(): void {
+    this.focused = true;
+  }
+
+  minimize(): void {
+    this.minimized = true;
+    this.focused = false;
+  }
+
+  restore(): void {
+    this.minimized = false;
+  }
+
+  isVisible(): boolean {
+    return this.visible;
+  }
+
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+
+  /** What the window's close button does; false when a `close` listener prevented it. */
+  close(): boolean {
+    if (preventable(this, "close")) return false;
+    this.destroy();
+    return true;
   }
 
   static getAllWindows(): BrowserWindow[] {
@@ -99,6 +154,97 @@ export class BrowserWindow {
 
 export const app = new App();
 export const ipcMain = new IpcMain();
+
+interface Template {
+  id?: string;
+  label?: string;
+  type?: string;
+  enabled?: boolean;
+  submenu?: Template[];
+  click?: (...args: unknown[]) => void;
+}
+
+export class MenuItem {
+  readonly id: string | undefined;
+  readonly label: string;
+  readonly type: string;
+  readonly enabled: boolean;
+  readonly submenu: Menu | undefined;
+  private readonly handler: Template["click"];
+
+  constructor(options: Template) {
+    this.id = options.id;
+    this.label = options.label ?? "";
+    this.type = options.type ?? (options.submenu ? "submenu" : "normal");
+    this.enabled = options.enabled ?? true;
+    this.submenu = options.submenu ? Menu.buildFromTemplate(options.submenu) : undefined;
+    this.handler = options.click;
+  }
+
+  /** A user's click: a disabled item, a separator or a submenu's own line does nothing. */
+  click(): void {
+    if (this.enabled && this.type === "normal") this.handler?.(this, undefined, {});
+  }
+}
+
+export class Menu {
+  constructor(readonly items: MenuItem[]) {}
+
+  static buildFromTemplate(template: Template[]): Menu {
+    return new Menu(template.map((options) => new MenuItem(options)));
+  }
+}
+
+export class Tray extends EventEmitter {
+  static readonly trays: Tray[] = [];
+  title = "";
+  toolTip = "";
+  contextMenu: Menu | null = null;
+  menusSet = 0;
+
+  constructor(readonly image: unknown) {
+    super();
+    Tray.trays.push(this);
+  }
+
+  setContextMenu(menu: Menu | null): void {
+    this.contextMenu = menu;
+    this.menusSet += 1;
+  }
+
+  setTitle(title: string): void {
+    this.title = title;
+  }
+
+  setToolTip(toolTip: string): void {
+    this.toolTip = toolTip;
+  }
+}
+
+export class Notification extends EventEmitter {
+  static readonly shown: Notification[] = [];
+  readonly title: string;
+  readonly body: string;
+
+  constructor(options: { title?: string; body?: string } = {}) {
+    super();
+    this.title = options.title ?? "";
+    this.body = options.body ?? "";
+  }
+
+  static isSupported(): boolean {
+    return true;
+  }
+
+  show(): void {
+    Notification.shown.push(this);
+  }
+
+  /** The user clicks the notification. */
+  click(): void {
+    this.emit("click", {});
+  }
+}
 
 /** What `require("electron")` gives a preload running in `win`, sending from `frame`. */
 function rendererModules(win: BrowserWindow, world: Record<string, unknown>, frame: Frame): object {

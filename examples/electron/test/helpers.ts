@@ -30,11 +30,11 @@ function sidecarArgv(): string[] {
 const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
 
 /**
- * A POSIX launcher for the real sidecar in `--demo` mode with a private config folder; it
- * records its pid (kept by `exec`) in `<dir>/sidecar.pid` at each start.
+ * A POSIX launcher for the real sidecar in `--demo` mode with a private config folder (and
+ * `extra` flags); it records its pid (kept by `exec`) in `<dir>/sidecar.pid` at each start.
  */
-export function writeDemoLauncher(dir: string): string {
-  const argv = [...sidecarArgv(), "--demo", "--secrets", "memory", "--config-dir", dir, "--cooldown-ms", "10"];
+export function writeDemoLauncher(dir: string, extra: string[] = []): string {
+  const argv = [...sidecarArgv(), "--demo", "--secrets", "memory", "--config-dir", dir, "--cooldown-ms", "10", ...extra];
   const script = join(dir, "ytracker-sidecar");
   const body = `#!/bin/sh\necho $$ > ${quote(join(dir, "sidecar.pid"))}\nexec ${argv.map(quote).join(" ")} "$@"\n`;
   writeFileSync(script, body);
@@ -63,4 +63,23 @@ export async function eventually<T>(check: () => T | undefined, what: string): P
     await new Promise((resolveWait) => setTimeout(resolveWait, 50));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/** A tray menu as text: `label`, `label (disabled)`, `---`, or `{label: [its items]}` for a submenu. */
+export type MenuShape = Array<string | Record<string, MenuShape>>;
+
+interface SidecarEntry {
+  kind: string;
+  label: string | null;
+  enabled: boolean;
+  items: SidecarEntry[];
+}
+
+/** What the sidecar's `menu` should look like once drawn. */
+export function expectedShape(menu: SidecarEntry[]): MenuShape {
+  return menu.map((entry) => {
+    if (entry.kind === "separator") return "---";
+    const label = entry.enabled ? (entry.label ?? "") : `${entry.label ?? ""} (disabled)`;
+    return entry.kind === "submenu" ? { [label]: expectedShape(entry.items) } : label;
+  });
 }

@@ -1,8 +1,9 @@
 /**
  * The example's compiled main process, preload and page, run under plain Node with the
  * `electron` stand-in and the real sidecar (`--demo`): the window's security settings, calls
- * and errors through `window.ytracker.invoke`, notifications through `listen`, a refused iframe,
- * the page's script, a restart after an unexpected exit, and the sidecar stopped before quit.
+ * and errors through `window.ytracker.invoke`, notifications through `listen`, the tray filled
+ * by the background refresh, a refused iframe, the page's script, a restart after an unexpected
+ * exit, and the sidecar stopped before quit (`tray.test.ts` covers the tray's clicks).
  */
 
 import assert from "node:assert/strict";
@@ -84,6 +85,14 @@ describe("examples/electron with the real sidecar", { skip: process.platform ===
       events.map((e) => [e.event, typeof e.id, (e.payload as { active: boolean }).active]),
       [["timer-tick", "number", true]],
     );
+  });
+
+  it("fills the tray with the user's open issues from the sidecar's first refresh", async () => {
+    const tray = electron.Tray.trays[0]!;
+    const labels = (): string[] => (tray.contextMenu?.items ?? []).map((item) => item.label);
+    await eventually(() => (labels().includes("Start Timer") ? true : undefined), "the Start Timer submenu");
+    const submenu = tray.contextMenu!.items.find((item) => item.label === "Start Timer")!.submenu!;
+    assert.ok(submenu.items.some((item) => item.label === "DESK-1: Timer keeps running after sleep"));
   });
 
   it("refuses calls from an iframe", async () => {
