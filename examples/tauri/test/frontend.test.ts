@@ -2,8 +2,9 @@
  * The example's `src/sidecar.ts` as the app's webview runs it, with `@tauri-apps/plugin-shell`
  * replaced by a stand-in that applies the example's capability file and runs the real sidecar
  * (`--demo`): the swapped-in `invoke`/`listen` answer like Tauri's, the spawn is the externalBin
- * name with no arguments and no environment from JavaScript, and the OAuth credentials reach the
- * sidecar from the app's own environment (where `sidecar_env.rs` puts them).
+ * name with no arguments and no environment from JavaScript, the OAuth credentials reach the
+ * sidecar from the app's own environment (where `sidecar_env.rs` puts them), and the tray fills
+ * with the issues of the sidecar's first background refresh.
  */
 
 import assert from "node:assert/strict";
@@ -12,16 +13,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 
-import { sidecarArgv, usePluginShellStandIn } from "./helpers.js";
+import { eventually, sidecarArgv, useTauriStandIns } from "./helpers.js";
 import { capability, tauriConf } from "./tauri-facts.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "ytracker-tauri-"));
-usePluginShellStandIn();
+useTauriStandIns();
 const shell = await import("./plugin-shell-stand-in.js");
 shell.configure({
   argv: [...sidecarArgv(), "--demo", "--secrets", "memory", "--config-dir", scratch, "--cooldown-ms", "10"],
   capability: capability(),
 });
+const tauri = await import("./tauri-stand-in.js");
+tauri.configure({ capability: capability(), conf: tauriConf() }); // the tray's clicks: tray.test.ts
 // What src-tauri/src/sidecar_env.rs does at start: the compiled-in credentials into the app's environment.
 process.env["YTRACKER_CLIENT_ID"] = "example-client-id";
 process.env["YTRACKER_CLIENT_SECRET"] = "example-client-secret";
@@ -81,6 +84,13 @@ describe("examples/tauri src/sidecar.ts with the real sidecar", () => {
       ["timer-tick", true],
       ["timer-tick", false],
     ]);
+  });
+
+  it("fills the tray with the user's open issues from the sidecar's first refresh", async () => {
+    await example.desktop;
+    const tray = (await tauri.TrayIcon.getById("main"))!;
+    const submenu = await eventually(() => tray.menu?.items.find((item) => item.text === "Start Timer"), "the Start Timer submenu");
+    assert.ok(submenu.items.some((item) => item.text === "DESK-1: Timer keeps running after sleep"));
   });
 
   it("keeps the sidecar's recent stderr log lines for an error report", () => {

@@ -1,13 +1,22 @@
 /**
- * Checks of a `tauri.conf.json` and a capability file against Tauri 2's schema and the shell
- * plugin's documented permissions (see `tauri-facts.ts`). Each returns a list of problems, empty
- * when the files are right, so tests can also show that a broken file is caught.
+ * Checks of a `tauri.conf.json` and a capability file against Tauri 2's schema and the documented
+ * permissions of the core and of the shell, notification and process plugins (see
+ * `tauri-facts.ts`). Each returns a list of problems, empty when the files are right, so tests
+ * can also show that a broken file is caught.
  */
 
 import { Ajv } from "ajv";
 import type { ErrorObject } from "ajv";
 
-import { DEFAULT_WINDOW_LABEL, SCOPE_ENTRY_KEYS, SHELL_PERMISSIONS, configSchema } from "./tauri-facts.js";
+import {
+  DEFAULT_WINDOW_LABEL,
+  DESKTOP_PERMISSIONS,
+  KNOWN_PERMISSIONS,
+  SCOPE_ENTRY_KEYS,
+  configSchema,
+  grants,
+  trayIds,
+} from "./tauri-facts.js";
 
 type Json = Record<string, unknown>;
 
@@ -63,7 +72,7 @@ function scopeEntryProblems(entry: Json, conf: Json): string[] {
 
 function permissionProblems(permission: unknown, conf: Json): string[] {
   const identifier = typeof permission === "string" ? permission : String((permission as Json)["identifier"]);
-  if (identifier !== "core:default" && !SHELL_PERMISSIONS.has(identifier)) return [`unknown permission ${identifier}`];
+  if (!KNOWN_PERMISSIONS.has(identifier)) return [`unknown permission ${identifier}`];
   if (typeof permission === "string") return [];
   const allow = ((permission as Json)["allow"] as Json[] | undefined) ?? [];
   if (allow.length > 0 && !["shell:allow-spawn", "shell:allow-execute"].includes(identifier)) {
@@ -100,5 +109,15 @@ export function sidecarWiringProblems(cap: Json, conf: Json): string[] {
   for (const wider of ["shell:default", "shell:allow-execute", "shell:allow-open"]) {
     if (identifiers.includes(wider)) problems.push(`${wider} opens more of the shell than the sidecar needs`);
   }
+  return problems;
+}
+
+/** What the tray, the notifications and the window need (`src/tray.ts`, `src/desktop.ts`). */
+export function desktopWiringProblems(cap: Json, conf: Json, trayId: string): string[] {
+  const permissions = cap["permissions"] as unknown[];
+  const problems = DESKTOP_PERMISSIONS.filter((needed) => !grants(permissions, needed)).map(
+    (needed) => `${needed} is not granted: the tray, the notifications or the window need it`,
+  );
+  if (!trayIds(conf).includes(trayId)) problems.push(`no app.trayIcon with id ${trayId} in tauri.conf.json`);
   return problems;
 }
