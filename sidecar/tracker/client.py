@@ -11,8 +11,9 @@ Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
 
 Every request goes down one chain, each layer named after what it adds (as httpx's
 `_send_handling_*` are): `request`/`stream`/`upload`/`post_form` → `_send_handling_refresh`
-(one refresh after a 401, around `run_with_retries`) → `_send_attempt` (log line, time budget,
-reading the answer, and the one place aiohttp's exceptions become ours) →
+(no session: fail before any connection; one refresh after a 401, around `run_with_retries`)
+→ `_send_attempt` (log line, time budget, reading the answer, and the one place aiohttp's
+exceptions become ours) →
 `_send_handling_redirects` (up to three, by hand) → `_send_handling_cooldown` (the turn; the
 slot and the credentials are taken at the last moment by a `timing.SendHook`) →
 `_send_single_request` (aiohttp). The time budget, the send hook and the transfer deadline live
@@ -277,6 +278,7 @@ class TrackerClient:
     async def _send_handling_refresh(self, call: _Call, finish: Finish[T], idempotent: bool) -> T:
         """Retries, then at most one credentials refresh after a 401 and one more round; what
         fails leaves without a secret the server may have echoed."""
+        await self._require_credentials(call)
         attempt = partial(self._send_attempt, call, finish)
         policy = self.config.retry
         try:
@@ -289,6 +291,17 @@ class TrackerClient:
         except SidecarError as exc:
             self.secrets.scrub(exc)
             raise
+
+    async def _require_credentials(self, call: _Call) -> None:
+        """Without a session a request that would carry one fails here, before any connection.
+
+        Each attempt still reads the credentials again just before it is sent (a refresh may
+        land in between); this early read only keeps a signed-out call from connecting,
+        queueing for the cooldown and retrying network errors before it says "sign in".
+        An expiring token is refreshed here, which is the first use that needs it.
+        """
+        if call.authed and origin_of(call.url) == self._api_origin:
+            await self._credentials.current()
 
     async def _refresh(self, call: _Call) -> bool:
         stale = call.sent_creds
