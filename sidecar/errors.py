@@ -10,6 +10,7 @@ not (its protocol faults are its own `RpcError`, and it never sees a domain fail
 
     SidecarError                 kind, message, status, retryable, retry_after_s, request_id
     ├── NotAuthenticated         unauthenticated: no session, expired IAM token, failed refresh
+    │   └── RefreshRefused       Yandex ID refused this process's refresh, not the refresh token
     ├── InvalidInput             invalid: local validation ("Comment text cannot be empty")
     ├── MissingItem              not_found: a named item is absent from what Tracker returned
     ├── LocalIOError             local_io: files, keyring, config
@@ -114,6 +115,29 @@ class NotAuthenticated(SidecarError):
 
     def __init__(self, message: str = NOT_AUTHENTICATED_MESSAGE, **kw: Any) -> None:
         super().__init__(message, **kw)
+
+
+class RefreshRefused(NotAuthenticated):
+    """Yandex ID answered a refresh with a 4xx other than `invalid_grant` (`invalid_client`,
+    `unsupported_grant_type`, …): this process cannot renew the session, so the request is
+    `unauthenticated`, yet the refresh token itself was not refused, so the stored session is
+    kept for a process whose OAuth app credentials work. `data` carries the OAuth `error` as
+    `trackerCode` and its `error_description` in `errorMessages`.
+    """
+
+    def __init__(
+        self, *, status: int | None, oauth_error: str | None, description: str | None
+    ) -> None:
+        super().__init__(status=status)
+        self.oauth_error = oauth_error
+        self.description = description
+
+    def data(self) -> ErrorData:
+        return msgspec.structs.replace(
+            super().data(),
+            tracker_code=self.oauth_error,
+            error_messages=[self.description] if self.description else [],
+        )
 
 
 class InvalidInput(SidecarError):

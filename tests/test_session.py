@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from sidecar.errors import NOT_AUTHENTICATED_MESSAGE, LocalIOError, NotAuthenticated
+from sidecar.errors import (
+    NOT_AUTHENTICATED_MESSAGE,
+    LocalIOError,
+    NotAuthenticated,
+    RefreshRefused,
+)
 from sidecar.session.manager import (
     IAM_EXPIRED,
     IAM_REJECTED,
@@ -320,6 +325,37 @@ async def test_a_refused_refresh_token_ends_the_session_everywhere() -> None:
     }
     assert refresher.calls == 1 and store.load() is None
     assert await sessions.has_session() is False
+
+
+def refused_for_the_client() -> RefreshRefused:
+    return RefreshRefused(status=401, oauth_error="invalid_client", description="Bad client")
+
+
+async def test_a_refresh_refused_for_the_client_keeps_a_token_that_still_works() -> None:
+    refresher = Refresher(fail=refused_for_the_client())
+    sessions = manager(MemoryStore(oauth(expires_in=60)), refresher)
+    assert (await sessions.current()).token == "old"  # early refresh: postponed, not fatal
+
+
+async def test_a_refresh_refused_for_the_client_fails_the_request_but_keeps_the_session() -> None:
+    refresher = Refresher(fail=refused_for_the_client())
+    store = CountingStore(oauth(expires_in=-1))
+    sessions = manager(store, refresher)
+    with pytest.raises(RefreshRefused) as caught:
+        await sessions.current()
+    assert caught.value.kind == "unauthenticated"
+    assert caught.value.message == NOT_AUTHENTICATED_MESSAGE
+    data = caught.value.data()
+    assert (data.status, data.tracker_code, data.error_messages) == (
+        401,
+        "invalid_client",
+        ["Bad client"],
+    )
+    assert store.deletes == 0 and await sessions.has_session()
+    stale = credentials_of(oauth(expires_in=-1))
+    with pytest.raises(RefreshRefused):  # after a 401 as well
+        await sessions.refreshed(stale)
+    assert store.deletes == 0 and await sessions.has_session()
 
 
 async def test_a_refreshed_session_that_cannot_be_stored_still_serves(

@@ -12,7 +12,7 @@ import time
 
 from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWithTokenParams
 from sidecar.api.base import NoParams
-from sidecar.errors import InvalidInput, NotAuthenticated
+from sidecar.errors import InvalidInput, NotAuthenticated, RefreshRefused
 from sidecar.handlers.deps import Call, Deps
 from sidecar.session.manager import IAM_LIFETIME_S, Refresher
 from sidecar.session.stores import StoredSession, canonical_org_type
@@ -77,8 +77,10 @@ def make_refresher(
 
     The refresher returns None without client credentials or a refresh token (nothing to
     refresh with). `invalid_grant` means the refresh token is expired or revoked:
-    NotAuthenticated ends the session. Anything else (network, 5xx, `invalid_client`)
-    propagates as it is.
+    NotAuthenticated ends the session. Any other 4xx but 429 (`invalid_client`,
+    `unsupported_grant_type`, …) is RefreshRefused: `unauthenticated` for the caller, never a
+    raw `http 400`, while the stored session stays. Network errors, 429 and 5xx propagate as
+    they are (retryable: the next request tries again).
     """
 
     async def refresh(session: StoredSession) -> StoredSession | None:
@@ -91,6 +93,12 @@ def make_refresher(
         except HTTPStatusError as exc:
             if exc.tracker_code == "invalid_grant":
                 raise NotAuthenticated() from exc
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                description = exc.error_messages[0] if exc.error_messages else None
+                refused = RefreshRefused(
+                    status=exc.status, oauth_error=exc.tracker_code, description=description
+                )
+                raise refused from exc
             raise
         return refreshed_session(session, grant, time.time())
 

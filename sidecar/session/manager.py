@@ -26,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
-from sidecar.errors import LocalIOError, NotAuthenticated, SidecarError
+from sidecar.errors import LocalIOError, NotAuthenticated, RefreshRefused, SidecarError
 from sidecar.session.stores import SessionStore, StoredSession, StoreError
 from sidecar.tracker.auth import Credentials
 
@@ -46,8 +46,9 @@ Refresher = Callable[[StoredSession], Awaitable[StoredSession | None]]
 """Trades a session's refresh token for a fresh session.
 
 Returns None when this process cannot refresh (no client credentials). Raises NotAuthenticated
-when the refresh token is refused (the session is over), any other SidecarError when the attempt
-failed (network, server).
+when the refresh token is refused (the session is over), RefreshRefused when Yandex ID refused
+this process for another reason (the session stays stored, but cannot be renewed here), any
+other SidecarError when the attempt failed (network, server).
 """
 
 
@@ -192,10 +193,8 @@ class SessionManager:
         """Refresh ahead of expiry; while the old token still works, a failure only postpones."""
         try:
             fresh = await self._refresh(session.token)
-        except NotAuthenticated:
-            raise
         except SidecarError as exc:
-            if self._expired(session, margin=0):
+            if _session_over(exc) or self._expired(session, margin=0):
                 raise
             self._early_refresh_after = self._clock() + REFRESH_RETRY_S
             log.warning("token refresh failed (%s); the current token is kept for now", exc.kind)
@@ -222,6 +221,8 @@ class SessionManager:
         generation = self.generation
         try:
             fresh = await self.refresher(session)
+        except RefreshRefused:
+            raise  # not the refresh token's fault: the stored session stays for another process
         except NotAuthenticated:
             if await self._adopt_stored(session, generation):
                 return await self._required()
@@ -302,6 +303,11 @@ async def off_loop(fn: Callable[..., T], *args: Any) -> T:
 
     threading.Thread(target=run, name="session-store", daemon=True).start()
     return await future
+
+
+def _session_over(exc: SidecarError) -> bool:
+    """Signed out, or the refresh token refused: no use keeping the old token."""
+    return isinstance(exc, NotAuthenticated) and not isinstance(exc, RefreshRefused)
 
 
 def credentials_of(session: StoredSession) -> Credentials:

@@ -159,6 +159,51 @@ def test_a_revoked_refresh_token_ends_in_the_relogin_message(
     assert sidecar.result("has_session") is False
 
 
+OAUTH_REFUSALS = [
+    (400, "invalid_client", "Client authentication failed"),
+    (401, "invalid_client", "Client authentication failed"),
+    (400, "unsupported_grant_type", "Unsupported grant type"),
+    (400, "invalid_request", "Missing parameter"),
+    (403, "unauthorized_client", "The client may not use this grant"),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "description"), OAUTH_REFUSALS)
+def test_a_refresh_refused_for_any_4xx_is_unauthenticated_and_the_session_stays(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, status: int, code: str, description: str
+) -> None:
+    sidecar = start(spawn, fake_tracker)
+    exchange(sidecar, fake_tracker)
+    fake_tracker.call(lambda s: [s.expire_token(t) for t, v in s.tokens.items() if v.client_id])
+    body = {"error": code, "error_description": description}
+    fake_tracker.faults.add("POST", r"^/oauth/token$", status=status, body=body)
+    error = sidecar.error("get_current_user")
+    unauthenticated(error)  # never `http 400 Bad Request: …`
+    assert error["data"]["status"] == status
+    assert error["data"]["trackerCode"] == code
+    assert error["data"]["errorMessages"] == [description]
+    # The refresh token itself was not refused: the session stays for a working client.
+    assert sidecar.result("has_session") is True
+    assert sidecar.result("get_current_user") == ALICE  # the next refresh works again
+
+
+def test_an_expired_token_is_refreshed_before_the_request_and_a_refusal_stops_it(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer
+) -> None:
+    fake_tracker.call(lambda s: setattr(s, "oauth_expires_in", -60))  # expired on arrival
+    sidecar = start(spawn, fake_tracker)
+    exchange(sidecar, fake_tracker)
+    fake_tracker.call(lambda s: setattr(s, "oauth_expires_in", 31_536_000))
+    body = {"error": "invalid_client", "error_description": "Client authentication failed"}
+    fake_tracker.faults.add("POST", r"^/oauth/token$", status=400, body=body)
+    unauthenticated(sidecar.error("get_issues", {"query": "Queue: TEST"}))
+    assert access_tokens(fake_tracker) == []  # the expired token was never sent
+    assert sidecar.result("get_current_user") == ALICE  # refreshed first, then sent
+    grants = [f["grant_type"] for f in token_forms(fake_tracker)]
+    assert grants == ["authorization_code", "refresh_token", "refresh_token"]
+    assert len(access_tokens(fake_tracker)) == 1
+
+
 def test_login_with_an_iam_token_uses_bearer(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer
 ) -> None:

@@ -273,6 +273,17 @@ async def test_an_oauth_outage_during_refresh_fails_the_request_but_keeps_the_se
     assert await myself(app) == "alice"  # the next request refreshes
 
 
+async def test_a_rate_limited_refresh_stays_rate_limited_not_a_reason_to_sign_in(
+    app: App, fake_tracker: FakeTrackerServer
+) -> None:
+    await signed_in(app, fake_tracker, drop_token=True)
+    body = {"error": "too_many_requests"}
+    fake_tracker.faults.add("POST", r"^/oauth/token$", status=429, body=body, times=8)
+    with pytest.raises(errors.RateLimited):
+        await myself(app)
+    assert await app.session.has_session() is True
+
+
 async def test_a_session_without_refresh_token_surfaces_the_401_as_the_app_did(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
