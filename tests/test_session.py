@@ -463,3 +463,34 @@ async def test_a_refresh_in_flight_at_a_new_sign_in_yields_the_new_session() -> 
 
 def test_store_errors_name_the_current_service_by_default() -> None:
     assert StoreError("x").service == SERVICE
+
+
+# -- require: the check before any network work ---------------------------------------------
+
+
+async def test_require_without_a_session_is_the_relogin_message() -> None:
+    with pytest.raises(NotAuthenticated) as caught:
+        await manager(MemoryStore()).require()
+    assert caught.value.message == NOT_AUTHENTICATED_MESSAGE
+
+
+async def test_require_refreshes_an_expired_token_but_leaves_an_early_refresh_to_current() -> None:
+    refresher = Refresher()
+    near = manager(MemoryStore(oauth(expires_in=60)), refresher)
+    await near.require()
+    assert refresher.calls == 0  # still valid: `current` refreshes it early, just in time
+    expired = manager(MemoryStore(oauth(expires_in=-1)), refresher)
+    await expired.require()
+    assert refresher.calls == 1 and (await expired.current()).token == "fresh-1"
+    assert refresher.calls == 1
+
+
+async def test_require_of_an_expired_iam_token_says_so() -> None:
+    sessions = manager(MemoryStore(iam(expires_in=-1)))
+    with pytest.raises(NotAuthenticated) as caught:
+        await sessions.require()
+    assert caught.value.message == IAM_EXPIRED
+
+
+async def test_require_of_an_expired_token_that_cannot_be_refreshed_lets_the_401_speak() -> None:
+    await manager(MemoryStore(oauth(expires_in=-1, refresh=False)), Refresher()).require()

@@ -148,6 +148,25 @@ class SessionManager:
 
     # -- CredentialsProvider ------------------------------------------------------------------
 
+    async def require(self) -> None:
+        """Before any network work of a request: a session that can be used now, or why not.
+
+        An expired OAuth token is refreshed here (one that is only near expiry is left to
+        `current`, which refreshes it early and keeps it if that fails).
+
+        Raises:
+            NotAuthenticated: no session, an expired IAM token, or a refused refresh.
+            LocalIOError: the store could not be read.
+            SidecarError: the token has expired and refreshing it failed.
+        """
+        session = await self._required()
+        if not self._expired(session, margin=0):
+            return
+        if session.token_type == "iam":
+            raise NotAuthenticated(IAM_EXPIRED)
+        if self._can_refresh(session):
+            await self._refresh_early(session)
+
     async def current(self) -> Credentials:
         """The credentials for the next attempt, refreshed first when they are about to expire.
 

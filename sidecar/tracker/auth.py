@@ -26,7 +26,17 @@ class Credentials:
 
 
 class CredentialsProvider(Protocol):
-    """The session source the client consults on every attempt."""
+    """The session source the client consults before every request and every attempt."""
+
+    async def require(self) -> None:
+        """Checked once per request before any network work: can a request be authorized now?
+
+        A token that has already expired is refreshed here when it can be.
+
+        Raises:
+            errors.NotAuthenticated: there is no session, or it has expired for good.
+        """
+        ...
 
     async def current(self) -> Credentials:
         """The credentials to use now.

@@ -295,13 +295,13 @@ class TrackerClient:
     async def _require_credentials(self, call: _Call) -> None:
         """Without a session a request that would carry one fails here, before any connection.
 
-        Each attempt still reads the credentials again just before it is sent (a refresh may
-        land in between); this early read only keeps a signed-out call from connecting,
-        queueing for the cooldown and retrying network errors before it says "sign in".
-        An expiring token is refreshed here, which is the first use that needs it.
+        Each attempt still reads the credentials just before it is sent (a refresh may land in
+        between, an early refresh happens there); this check only keeps a signed-out call from
+        connecting, queueing for the cooldown and retrying network errors before it says "sign
+        in". A token that has already expired is refreshed here, before it is sent in vain.
         """
         if call.authed and origin_of(call.url) == self._api_origin:
-            await self._credentials.current()
+            await self._credentials.require()
 
     async def _refresh(self, call: _Call) -> bool:
         stale = call.sent_creds

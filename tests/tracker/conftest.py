@@ -123,6 +123,9 @@ class FakeCredentials:
         self.refresh_to = refresh_to
         self.refresh_calls: list[Credentials] = []
 
+    async def require(self) -> None:
+        await self.current()
+
     async def current(self) -> Credentials:
         if self.creds is None:
             raise NotAuthenticated()
