@@ -7,6 +7,7 @@ Knows everything; nothing imports it but the CLI.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import math
@@ -32,7 +33,7 @@ from sidecar.rpc.stdio import StdioTransport
 from sidecar.rpc.transport import Transport
 from sidecar.session.manager import SessionManager
 from sidecar.session.stores import MemoryStore, SessionStore
-from sidecar.settings import Settings
+from sidecar.settings import PASSPHRASE_VAR, Settings
 from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
 from sidecar.tracker.retry import RetryPolicy
@@ -83,12 +84,18 @@ def _minute_s(env: dict[str, str]) -> float:
     return value
 
 
-def session_store(settings: Settings) -> SessionStore:
+def session_store(settings: Settings, env: dict[str, str]) -> SessionStore:
+    """The store `--secrets` names; the keyring modules load only when used."""
     if settings.secrets == "memory":
         return MemoryStore()
-    from sidecar.session.keyring_store import KeyringStore
+    if settings.secrets == "file":
+        from sidecar.session.file_store import FILE_NAME, EncryptedFileStore
 
-    return KeyringStore()
+        path = settings.resolved_config_dir() / FILE_NAME
+        return EncryptedFileStore(path, env[PASSPHRASE_VAR])
+    from sidecar.session.fallback import KeyringOrMemory
+
+    return KeyringOrMemory()
 
 
 class App:
@@ -164,14 +171,25 @@ class App:
         self.notify(READY, Ready(version=__version__, protocol=PROTOCOL_VERSION))
         _preload_http_stack()
         self.tray.start()
+        announce = asyncio.create_task(self._announce_store())
         try:
             return await self.endpoint.serve()
         finally:
+            announce.cancel()
             log.debug("stopped serving; closing the HTTP session")
             self.tray.close()
             self.timer.close()
             await self.tracker.close()
             log.debug("HTTP session closed")
+
+    async def _announce_store(self) -> None:
+        """Say once, at start, when sessions cannot be kept as asked (no OS store here, a
+        passphrase that does not open the file); `get_client_credentials_info` says it too."""
+        info = await self.session.store_info()
+        if info.warning:
+            log.warning("%s", info.warning)
+        else:
+            log.debug("sessions are kept in %s (%s)", info.kind, info.location or "memory")
 
 
 async def _discover(params: NoParams, ctx: object) -> dict[str, Any]:
@@ -201,7 +219,7 @@ async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
     start_cleaning(settings.resolved_config_dir())  # a process only: never an in-process test
     if settings.demo:
         return await _run_demo(settings, env)
-    return await App(settings, session_store(settings), env).serve()
+    return await App(settings, session_store(settings, env), env).serve()
 
 
 async def _run_demo(settings: Settings, env: dict[str, str]) -> int:

@@ -34,7 +34,7 @@ class Settings:
     oauth_base_url: str = _CLIENT.oauth_base_url
     ca_file: str | None = _CLIENT.ca_file
     allow_http_loopback: bool = _CLIENT.allow_http_loopback
-    secrets: Literal["keyring", "memory"] = "keyring"
+    secrets: Literal["keyring", "file", "memory"] = "keyring"
     config_dir: Path | None = None
     accept_language: str | None = _CLIENT.accept_language
     cooldown_ms: int = round(_CLIENT.cooldown_s * 1000)
@@ -85,6 +85,9 @@ _ENV = {
 _FLAGS = {"allow_http_loopback", "demo", "no_notifications"}
 # What may go into a header as it is: visible ASCII and spaces (no CR, LF or NUL to split it).
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
+_SECRETS = ("keyring", "file", "memory")
+# Not a setting: a secret, read from the environment only (a flag would show in `ps`).
+PASSPHRASE_VAR = "YTRACKER_SECRETS_PASSPHRASE"
 _LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -116,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="permit http:// on loopback",
     )
-    add("--secrets", choices=("keyring", "memory"), help="session store [YTRACKER_SECRETS]")
+    add("--secrets", choices=_SECRETS, help="session store [YTRACKER_SECRETS]")
     add("--config-dir", metavar="DIR", help="where config.json lives [YTRACKER_CONFIG_DIR]")
     add(
         "--accept-language",
@@ -183,6 +186,8 @@ def from_args(ns: argparse.Namespace, env: dict[str, str] | None = None) -> Sett
     values = {k: v for k, v in raw.items() if v is not None}
     settings = replace(Settings(), **_convert(values))
     validate(settings)
+    if settings.secrets == "file" and not env.get(PASSPHRASE_VAR, "").strip():
+        raise SettingsError(f"--secrets file needs a passphrase in {PASSPHRASE_VAR}")
     return settings
 
 
@@ -226,8 +231,8 @@ def _number(value: object, flag: str, kind: type[int] | type[float]) -> int | fl
 
 
 def validate(settings: Settings) -> None:
-    if settings.secrets not in ("keyring", "memory"):
-        raise SettingsError(f"--secrets must be keyring or memory, got {settings.secrets!r}")
+    if settings.secrets not in _SECRETS:
+        raise SettingsError(f"--secrets must be keyring, file or memory, got {settings.secrets!r}")
     if settings.log_level not in _LEVELS:
         raise SettingsError(f"--log-level must be one of {', '.join(_LEVELS)}")
     for flag, limit in (

@@ -27,9 +27,17 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from sidecar.session.fallback import NO_STORE_WARNING
 from sidecar.session.keyring_store import KeyringStore
 from sidecar.session.manager import REFRESH_MARGIN_S
-from sidecar.session.stores import ACCOUNT, LEGACY_SERVICES, SERVICE, StoredSession, StoreError
+from sidecar.session.stores import (
+    ACCOUNT,
+    KEYRING_HINT,
+    LEGACY_SERVICES,
+    SERVICE,
+    StoredSession,
+    StoreError,
+)
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import REPO, Sidecar, sidecar_command
@@ -358,29 +366,39 @@ def test_a_locked_store_is_a_local_io_error_in_the_apps_words(
         errors[1]["message"] == f"Failed to read session from keyring service '{SERVICE}': {read}"
     )
     assert errors[2]["message"] == f"Failed to load stored token: {read}"
-    assert errors[3]["message"] == f"Failed to save session to keyring: {read}"
+    assert errors[3]["message"] == f"Failed to save session to keyring: {read}. {KEYRING_HINT}"
+    assert "--secrets file" in errors[3]["message"]  # a locked store is not "no store"
     assert errors[4]["message"] == (
         f"Failed to clear session: cannot delete from the OS secret store: {LOCKED}"
     )
     assert fake_tracker.requests == []  # no code spent, nothing sent
 
 
-def test_a_bus_without_a_secret_service_is_a_local_io_error(
+def test_a_bus_without_a_secret_service_means_memory_and_says_so(
     fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
     config = tmp_path / "bare-bus.conf"
     config.write_text(BARE_BUS)
-    answers = run_sidecar(
-        ["dbus-run-session", f"--config-file={config}", "--"],
-        keyring_args(fake_tracker),
-        [{"method": "has_session"}, {"method": "get_current_user"}],
-        private_home(tmp_path),
-    )
-    assert answers[1]["error"]["message"] == (
-        f"Failed to read session from keyring service '{SERVICE}': {NO_DAEMON}"
-    )
-    assert answers[2]["error"]["message"] == f"Failed to load stored token: {NO_DAEMON}"
-    assert {answers[n]["error"]["data"]["kind"] for n in (1, 2)} == {"local_io"}
+    bare_bus = ["dbus-run-session", f"--config-file={config}", "--"]
+    args, home = keyring_args(fake_tracker), private_home(tmp_path)
+    reads = [
+        {"method": "has_session"},
+        {"method": "get_current_user"},
+        {"method": "get_client_credentials_info"},
+    ]
+    answers = run_sidecar(bare_bus, args, reads, home)
+    assert answers[1]["result"] is False
+    assert answers[2]["error"]["message"] == RELOGIN
+    reason = NO_DAEMON[:1].upper() + NO_DAEMON[1:]
+    assert answers[3]["result"]["secret_store"] == {
+        "kind": "memory",
+        "persistent": False,
+        "location": None,
+        "warning": NO_STORE_WARNING.format(reason=reason),
+    }
+    login = {"token": TOKEN, "tokenType": "oauth", "orgId": ORG_ID, "orgType": "yandex360"}
+    signed = run_sidecar(bare_bus, args, [{"method": "login_with_token", "params": login}], home)
+    assert signed[1]["result"] is True  # in memory, for that run
     assert not (tmp_path / "home/.local/share/keyrings").exists()
 
 

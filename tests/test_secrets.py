@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 
 import msgspec
 import pytest
 from keyring.errors import KeyringLocked, PasswordDeleteError
 
+from sidecar.session.fallback import NO_STORE_WARNING, KeyringOrMemory
 from sidecar.session.keyring_store import (
     MACOS,
     SECRET_SERVICE,
@@ -23,10 +26,12 @@ from sidecar.session.keyring_store import (
 )
 from sidecar.session.stores import (
     ACCOUNT,
+    KEYRING_HINT,
     SERVICE,
     MemoryStore,
     StoredSession,
     StoreError,
+    StoreUnavailable,
     canonical_org_type,
     decode_session,
     encode_session,
@@ -339,3 +344,61 @@ def test_without_a_session_bus_the_real_backend_reports_no_store(
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     with pytest.raises(StoreError, match=r"^no usable OS secret store \(Secret Service: "):
         KeyringStore().check()
+
+
+# -- KeyringOrMemory: the default store's one decision ------------------------------------
+
+
+def no_store() -> object:
+    raise StoreUnavailable("no usable OS secret store (Secret Service: no daemon)")
+
+
+def test_without_an_os_store_sessions_live_in_memory_and_the_info_says_why() -> None:
+    store = KeyringOrMemory(KeyringStore(opener=no_store))
+    info = store.info()
+    assert (info.kind, info.persistent, info.location) == ("memory", False, None)
+    assert info.warning == NO_STORE_WARNING.format(
+        reason="No usable OS secret store (Secret Service: no daemon)"
+    )
+    assert "--secrets file" in info.warning and "--secrets memory" in info.warning
+    store.check()
+    store.save(StoredSession(token=SECRET))
+    assert store.load() == StoredSession(token=SECRET)
+    store.delete()
+    assert store.load() is None
+
+
+def test_with_an_os_store_the_keyring_is_used_and_named() -> None:
+    backend = FakeBackend()
+    store = KeyringOrMemory(KeyringStore(opener=lambda: backend))
+    info = store.info()
+    assert (info.kind, info.persistent, info.warning) == ("keyring", True, None)
+    assert info.location == platform_backend().label
+    store.save(StoredSession(token=SECRET))
+    assert [e.service for e in backend.entries] == [SERVICE]
+    assert store.hint == KEYRING_HINT
+
+
+def test_the_choice_is_made_once_however_many_calls_start_together() -> None:
+    opened: list[int] = []
+
+    def slow_opener() -> object:
+        opened.append(1)
+        time.sleep(0.05)  # let the other threads pile up behind the probe
+        return no_store()
+
+    store = KeyringOrMemory(KeyringStore(opener=slow_opener))
+    threads = [threading.Thread(target=store.load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert opened == [1] and store.info().kind == "memory"
+
+
+def test_a_locked_store_is_not_no_store_its_failures_reach_the_caller() -> None:
+    backend = FakeBackend(failures={"set": KeyringLocked("Failed to unlock the collection!")})
+    store = KeyringOrMemory(KeyringStore(opener=lambda: backend))
+    with pytest.raises(StoreError, match="locked"):
+        store.save(StoredSession(token=SECRET))
+    assert store.info().kind == "keyring"

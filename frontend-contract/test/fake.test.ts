@@ -65,6 +65,7 @@ describe("every method against the fake Tracker", () => {
     assert.deepEqual(await call("get_client_credentials_info"), {
       client_id: fake.info.clientId,
       has_client_secret: true,
+      secret_store: { kind: "memory", persistent: false, location: null, warning: null },
     });
     assert.equal(await call("has_session"), true);
     assert.equal((await call("get_current_user")).login, "alice");

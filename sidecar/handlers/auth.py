@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import time
 
-from sidecar.api.auth import ClientCredentialsInfo, ExchangeCodeParams, LoginWithTokenParams
+from sidecar.api.auth import (
+    ClientCredentialsInfo,
+    ExchangeCodeParams,
+    LoginWithTokenParams,
+    SecretStoreInfo,
+)
 from sidecar.api.base import NoParams
 from sidecar.errors import InvalidInput, NotAuthenticated, RefreshRefused
 from sidecar.handlers.deps import Call, Deps
@@ -36,9 +41,17 @@ async def has_session(deps: Deps, params: NoParams, call: Call) -> bool:
 async def get_client_credentials_info(
     deps: Deps, params: NoParams, call: Call
 ) -> ClientCredentialsInfo:
-    """Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in (the secret stays)."""
+    """Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in, and where sessions go."""
+    store = await deps.session.store_info()
     return ClientCredentialsInfo(
-        client_id=deps.client_id or None, has_client_secret=bool(deps.client_secret)
+        client_id=deps.client_id or None,
+        has_client_secret=bool(deps.client_secret),
+        secret_store=SecretStoreInfo(
+            kind=store.kind,
+            persistent=store.persistent,
+            location=store.location,
+            warning=store.warning,
+        ),
     )
 
 

@@ -25,10 +25,13 @@ import msgspec
 
 from sidecar.session.stores import (
     ACCOUNT,
+    KEYRING_HINT,
     LEGACY_SERVICES,
     SERVICE,
     StoredSession,
     StoreError,
+    StoreInfo,
+    StoreUnavailable,
     decode_session,
     encode_session,
 )
@@ -62,8 +65,8 @@ def open_backend(backend: Backend) -> Any:
     """An instance of the backend, after its own usability probe.
 
     Raises:
-        StoreError: the backend cannot be imported or cannot work here (no D-Bus session, no
-            Secret Service daemon, ...).
+        StoreUnavailable: the backend cannot be imported or cannot work here (no D-Bus session,
+            no Secret Service daemon, ...).
     """
     try:
         cls = getattr(importlib.import_module(backend.module), backend.cls)
@@ -71,11 +74,14 @@ def open_backend(backend: Backend) -> Any:
         _probe = cls.priority
         return cls()
     except Exception as exc:
-        raise StoreError(f"no usable OS secret store ({backend.label}: {_detail(exc)})") from exc
+        detail = f"no usable OS secret store ({backend.label}: {_detail(exc)})"
+        raise StoreUnavailable(detail) from exc
 
 
 class KeyringStore:
     """The session in the OS keyring. Blocking; the session manager calls it from a thread."""
+
+    hint = KEYRING_HINT
 
     def __init__(
         self,
@@ -90,7 +96,19 @@ class KeyringStore:
         self._backend = backend
         # Chosen now by platform, imported and probed on first use (the import costs ~100 ms).
         chosen = platform_backend()
+        self.label = chosen.label
         self._open = opener or (lambda: open_backend(chosen))
+
+    def open(self) -> None:
+        """Import and probe the backend. Raises StoreUnavailable when there is no OS store."""
+        self._keyring()
+
+    def info(self) -> StoreInfo:
+        try:
+            self.open()
+        except StoreError as exc:
+            return StoreInfo("keyring", persistent=True, location=self.label, warning=str(exc))
+        return StoreInfo("keyring", persistent=True, location=self.label)
 
     def check(self) -> None:
         """Open the store and read the entry: a locked store fails here, not after sign-in."""

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from sidecar.errors import LocalIOError, NotAuthenticated, RefreshRefused, SidecarError
-from sidecar.session.stores import SessionStore, StoredSession, StoreError
+from sidecar.session.stores import SessionStore, StoredSession, StoreError, StoreInfo
 from sidecar.tracker.auth import Credentials
 
 log = logging.getLogger("sidecar.session")
@@ -112,12 +112,16 @@ class SessionManager:
 
     # -- changing -----------------------------------------------------------------------------
 
+    async def store_info(self) -> StoreInfo:
+        """Where sessions are kept; the first call decides it when the store must probe."""
+        return await off_loop(self._store.info)
+
     async def check_store(self) -> None:
         """Raises LocalIOError when no session could be saved (before a code is spent on it)."""
         try:
             await off_loop(self._store.check)
         except StoreError as exc:
-            raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
+            raise self._save_failed(exc) from None
 
     async def sign_in(self, session: StoredSession) -> None:
         """Store the session, then use it. Raises LocalIOError when it cannot be stored."""
@@ -125,8 +129,14 @@ class SessionManager:
             try:
                 await off_loop(self._store.save, session)
             except StoreError as exc:
-                raise LocalIOError(f"Failed to save session to keyring: {exc}") from None
+                raise self._save_failed(exc) from None
             self._set(session)
+
+    def _save_failed(self, exc: StoreError) -> LocalIOError:
+        """`Failed to save session to keyring: <detail>`, then what to do (the flags)."""
+        message = f"Failed to save session to keyring: {exc}"
+        hint = self._store.hint
+        return LocalIOError(f"{message}. {hint}" if hint else message)
 
     async def sign_out(self) -> None:
         """Forget the session; later requests (even ones in flight) get NotAuthenticated.

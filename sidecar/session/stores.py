@@ -2,14 +2,17 @@
 
 Owns: the stored session format (the app's `{"token","org_id","org_type"}` JSON, extended with
 `token_type`, `refresh_token`, `expires_at`; extra keys keep the old readers working), the
-store protocol with its one failure type (`StoreError`), and the in-memory store. The OS keyring
-store lives in `keyring_store.py` beside it.
+store protocol with its failure types (`StoreError`, `StoreUnavailable`) and what a store says
+about itself (`StoreInfo`, `hint`), and the in-memory store. The other stores live beside it:
+`keyring_store.py` (the OS store), `fallback.py` (the OS store, else memory), `file_store.py`
+(an encrypted file).
 Must not know: HTTP, OAuth, or when a session is refreshed.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -65,6 +68,32 @@ class StoreError(Exception):
         self.service = service
 
 
+class StoreUnavailable(StoreError):
+    """This kind of store cannot work here at all (no OS secret store on this machine)."""
+
+
+StoreKind = Literal["keyring", "file", "memory"]
+# What a failed save tells the user to do, per store (appended to the error's message).
+KEYRING_HINT = (
+    "To keep the session elsewhere, start the sidecar with --secrets file (an encrypted file) "
+    "or --secrets memory (until it exits)."
+)
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """Where sessions are kept, as `get_client_credentials_info` reports it.
+
+    `persistent`: a session outlives the process. `location`: the OS store's name or the
+    file's path. `warning`: set when sessions will not be kept as asked, or cannot be.
+    """
+
+    kind: StoreKind
+    persistent: bool
+    location: str | None = None
+    warning: str | None = None
+
+
 class SessionStore(Protocol):
     """Blocking storage calls; the session manager runs them off the event loop.
 
@@ -72,6 +101,15 @@ class SessionStore(Protocol):
     """
 
     service: str
+
+    @property
+    def hint(self) -> str:
+        """What to do when this store cannot save (names the flags); may be empty."""
+        ...
+
+    def info(self) -> StoreInfo:
+        """Where sessions go, opening the store if need be; never raises (see `warning`)."""
+        ...
 
     def check(self) -> None:
         """Raise StoreError when the store cannot be used at all (no usable OS secret store)."""
@@ -88,9 +126,13 @@ class MemoryStore:
     """`--secrets memory` and `--demo`: the session lives as long as the process."""
 
     service = SERVICE
+    hint = ""
 
     def __init__(self, initial: StoredSession | None = None) -> None:
         self._session = initial
+
+    def info(self) -> StoreInfo:
+        return StoreInfo("memory", persistent=False)
 
     def check(self) -> None:
         return None

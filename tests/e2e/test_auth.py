@@ -7,6 +7,7 @@ exists, and a secret-hygiene audit of a whole sign-in, refresh and logout at deb
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from sidecar.session.fallback import NO_STORE_WARNING
 from sidecar.session.manager import REFRESH_MARGIN_S
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import Sidecar
@@ -27,6 +29,7 @@ ALICE = {
     "email": "alice@example.com",
     "avatar_url": None,
 }
+IN_MEMORY = {"kind": "memory", "persistent": False, "location": None, "warning": None}
 IDLE = {"active": False, "issue_key": None, "issue_summary": None, "start_time": None, "elapsed": 0}
 
 
@@ -62,6 +65,7 @@ def test_sign_in_with_a_code_use_the_session_and_log_out(
     assert sidecar.result("get_client_credentials_info") == {
         "client_id": CLIENT_ID,
         "has_client_secret": True,
+        "secret_store": IN_MEMORY,
     }
     assert exchange(sidecar, fake_tracker, org_type="CLOUD ") is True
     assert sidecar.result("has_session") is True
@@ -108,6 +112,7 @@ def test_without_client_credentials_exchange_code_says_so(
     assert sidecar.result("get_client_credentials_info") == {
         "client_id": None,
         "has_client_secret": False,
+        "secret_store": IN_MEMORY,
     }
     error = sidecar.error("exchange_code", {"code": "1234567", "orgType": ""})
     assert error["message"] == (
@@ -236,31 +241,33 @@ def test_an_expired_iam_token_answers_unauthenticated_and_says_why(
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="elsewhere the OS store always exists")
-def test_without_any_os_secret_store_sign_in_fails_clearly_and_keeps_the_code(
+def test_without_any_os_secret_store_sessions_live_in_memory_and_it_says_so_once(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No session bus: the Secret Service cannot be reached (and no other store is tried).
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     args = [a for a in fake_args(fake_tracker) if a not in ("--secrets", "memory")]
-    env = {**ENV, "HOME": str(tmp_path / "home")}
-    sidecar = spawn(*args, env=env)
-    detail = (
-        "no usable OS secret store (Secret Service: Unable to initialize SecretService: "
+    sidecar = spawn(*args, env={**ENV, "HOME": str(tmp_path / "home")})
+    reason = (
+        "No usable OS secret store (Secret Service: Unable to initialize SecretService: "
         "Environment variable DBUS_SESSION_BUS_ADDRESS is unset)"
     )
-    error = sidecar.error("has_session")
-    assert error["message"] == (
-        f"Failed to read session from keyring service 'ru.sovego.YTracker': {detail}"
-    )
-    assert error["data"]["kind"] == "local_io"
-    error = sidecar.error("exchange_code", {"code": fake_tracker.issue_auth_code()})
-    assert error["message"] == f"Failed to save session to keyring: {detail}"
-    assert error["data"]["kind"] == "local_io"
-    assert token_forms(fake_tracker) == []  # the one-time code was not spent
-    error = sidecar.error("get_current_user")
-    assert error["message"] == f"Failed to load stored token: {detail}"
-    assert "failed to load stored token" in error["message"].lower()  # the app's re-login cue
-    assert not list((tmp_path / "home").rglob("*"))  # and nothing was written in plain text
+    warning = NO_STORE_WARNING.format(reason=reason)
+    assert "--secrets file" in warning and "--secrets memory" in warning
+    info = sidecar.result("get_client_credentials_info")
+    assert info["secret_store"] == {**IN_MEMORY, "warning": warning}
+    assert sidecar.result("has_session") is False
+    assert exchange(sidecar, fake_tracker) is True  # signing in works, for this run
+    assert sidecar.result("has_session") is True
+    assert sidecar.result("get_current_user") == ALICE
+    assert sidecar.stop() == 0
+    said = [e for e in log_entries(sidecar.stderr) if e["msg"] == warning]
+    assert [e["level"] for e in said] == ["warning"]  # once, at start
+    assert not list((tmp_path / "home").rglob("*"))  # and nothing was written anywhere
+
+
+def log_entries(stderr: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
 
 # -- secret hygiene -------------------------------------------------------------------------

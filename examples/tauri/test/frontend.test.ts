@@ -71,6 +71,7 @@ describe("examples/tauri src/sidecar.ts with the real sidecar", () => {
     assert.deepEqual(await invoke("get_client_credentials_info"), {
       client_id: "example-client-id",
       has_client_secret: true,
+      secret_store: { kind: "memory", persistent: false, location: null, warning: null },
     });
   });
 

@@ -54,7 +54,7 @@ export interface Methods {
   ping: { params: NoParams; result: string };
   /** The sidecar's name, version and protocol version. */
   version: { params: NoParams; result: VersionInfo };
-  /** Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in (the secret stays). */
+  /** Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in, and where sessions go. */
   get_client_credentials_info: { params: NoParams; result: ClientCredentialsInfo };
   /** True when a session is stored (no Tracker call). */
   has_session: { params: NoParams; result: boolean };

@@ -77,10 +77,13 @@ export interface ChecklistItemUpdatePayload {
   deadline_type?: string | null;
 }
 
-/** Whether the OAuth app credentials are configured (the secret itself never leaves). */
+/** Whether the OAuth app credentials are configured (the secret itself never leaves).
+
+`secret_store` is the sidecar's addition: the app reads only the first two fields. */
 export interface ClientCredentialsInfo {
   client_id: string | null;
   has_client_secret: boolean;
+  secret_store: SecretStoreInfo;
 }
 
 export interface Comment {
@@ -318,6 +321,14 @@ export interface ReleaseScrollParams {
 
 export interface SaveConfigParams {
   config: ConfigInput;
+}
+
+/** Where the session is kept (`--secrets`), and whether it outlives the process. */
+export interface SecretStoreInfo {
+  kind: "file" | "keyring" | "memory";
+  persistent: boolean;
+  location: string | null;
+  warning: string | null;
 }
 
 /** A catalog entry or field reference: both values are always non-null strings. */
