@@ -26,6 +26,7 @@ from sidecar.handlers.tray import TrackerTraySource
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
+from sidecar.parent_watch import Watched, parent_gone, watched_process
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router
@@ -161,6 +162,9 @@ class App:
 
         Tests hand in a `MemoryTransport` to run the whole app in process.
         """
+        # Read before `ready` goes out: an app that dies right after it must still be seen.
+        parent = None if transport else watched_process()
+        watch = None if transport else asyncio.create_task(self._stop_when_gone(parent))
         self.endpoint = Endpoint(
             self.router(),
             transport or StdioTransport(),
@@ -176,11 +180,20 @@ class App:
             return await self.endpoint.serve()
         finally:
             announce.cancel()
+            if watch is not None:
+                watch.cancel()
             log.debug("stopped serving; closing the HTTP session")
             self.tray.close()
             self.timer.close()
             await self.tracker.close()
             log.debug("HTTP session closed")
+
+    async def _stop_when_gone(self, parent: Watched | None) -> None:
+        """The app that started us has ended (stdin may live on elsewhere): stop as on EOF."""
+        gone = await parent_gone(parent)
+        log.info("%s has ended; stopping", gone)
+        if self.endpoint is not None:
+            self.endpoint.stop()
 
     async def _announce_store(self) -> None:
         """Say once, at start, when sessions cannot be kept as asked (no OS store here, a

@@ -125,6 +125,10 @@ class Endpoint:
         else:
             self._transport.write(message)
 
+    def stop(self) -> None:
+        """Stop serving as SIGTERM does: no new requests, in-flight work drains, `serve` returns."""
+        self._stop.set()
+
     def _release_held(self) -> None:
         held, self._held = self._held or [], None
         for message in held:
