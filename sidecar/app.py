@@ -26,6 +26,7 @@ from sidecar.handlers.tray import TrackerTraySource
 from sidecar.local.config_file import ConfigStore
 from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
+from sidecar.log import register_secret
 from sidecar.parent_watch import Watched, parent_gone, watched_process
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
@@ -121,6 +122,8 @@ class App:
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
             accept_language=settings.accept_language,
         )
+        # Masked in every log line, should a bug ever put one into a message or traceback.
+        register_secret(self.deps.client_secret, env.get(PASSPHRASE_VAR))
         # The session refreshes through the client, which asks the session for credentials.
         self.session.refresher = make_refresher(
             self.tracker, self.deps.client_id, self.deps.client_secret
@@ -202,7 +205,8 @@ class App:
         if info.warning:
             log.warning("%s", info.warning)
         else:
-            log.debug("sessions are kept in %s (%s)", info.kind, info.location or "memory")
+            where = f" ({info.location})" if info.location else ""
+            log.debug("sessions are kept in %s%s", info.kind, where)
 
 
 async def _discover(params: NoParams, ctx: object) -> dict[str, Any]:

@@ -12,9 +12,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.settings import SettingsError, build_parser, from_args
+
+if TYPE_CHECKING:
+    from sidecar.log import PrivateRotatingFile
 
 
 def git_revision() -> str:
@@ -51,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     from sidecar import app, log
 
-    log.configure(settings.log_level)
+    log.configure(settings.log_level, _log_file(settings.log_file))
     code = asyncio.run(app.run(settings))
     logging.getLogger("sidecar").debug("event loop closed; exiting with %d", code)
     logging.shutdown()
@@ -59,3 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     # The wire is flushed and every resource closed; skipping interpreter finalisation
     # (module teardown takes ~0.3 s with aiohttp loaded) keeps the exit inside 2 s.
     os._exit(code)
+
+
+def _log_file(path: Path | None) -> PrivateRotatingFile | None:
+    """`--log-file`, opened before anything is served: one that cannot be opened exits 2."""
+    if path is None:
+        return None
+    from sidecar.log import open_log_file
+
+    try:
+        return open_log_file(path)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        sys.stderr.write(f"ytracker-sidecar: --log-file: cannot open {path}: {reason}\n")
+        sys.exit(2)

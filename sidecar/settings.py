@@ -46,6 +46,7 @@ class Settings:
     tray_interval_s: float = 300.0
     no_notifications: bool = False
     log_level: str = "info"
+    log_file: Path | None = None
     demo: bool = False
 
     def resolved_config_dir(self) -> Path:
@@ -80,6 +81,7 @@ _ENV = {
     "tray_interval_s": "YTRACKER_TRAY_INTERVAL_S",
     "no_notifications": "YTRACKER_NO_NOTIFICATIONS",
     "log_level": "YTRACKER_LOG_LEVEL",
+    "log_file": "YTRACKER_LOG_FILE",
     "demo": "YTRACKER_DEMO",
 }
 _FLAGS = {"allow_http_loopback", "demo", "no_notifications"}
@@ -174,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="send no `notify` messages [YTRACKER_NO_NOTIFICATIONS]",
     )
     add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
+    add("--log-file", metavar="PATH", help="also log to this rotating file [YTRACKER_LOG_FILE]")
     add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
     add("--version", action="store_true", help="print the version and exit")
     return parser
@@ -211,6 +214,7 @@ def _convert(values: dict[str, object]) -> dict[str, Any]:
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
         "tray_interval_s": lambda v: _number(v, "--tray-interval-s", float),
         "config_dir": lambda v: Path(str(v)).expanduser(),
+        "log_file": lambda v: Path(str(v)).expanduser(),
         "log_level": lambda v: str(v).lower(),
         "api_base_url": lambda v: str(v).rstrip("/"),
         "oauth_base_url": lambda v: str(v).rstrip("/"),

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from sidecar.errors import LocalIOError, NotAuthenticated, RefreshRefused, SidecarError
+from sidecar.log import register_secret
 from sidecar.session.stores import SessionStore, StoredSession, StoreError, StoreInfo
 from sidecar.tracker.auth import Credentials
 
@@ -100,6 +101,8 @@ class SessionManager:
             if not self._loaded:
                 generation = self.generation
                 loaded = await off_loop(self._store.load)
+                if loaded is not None:
+                    register_secret(loaded.token, loaded.refresh_token)
                 if generation == self.generation:  # else a sign-in/out decided meanwhile
                     self._session, self._loaded = loaded, True
         return self._session
@@ -152,6 +155,8 @@ class SessionManager:
                 raise LocalIOError(f"Failed to clear session: {exc}") from None
 
     def _set(self, session: StoredSession | None) -> None:
+        if session is not None:  # masked in the log from now on (sidecar/log.py)
+            register_secret(session.token, session.refresh_token)
         self._session, self._loaded = session, True
         self._early_refresh_after = 0.0
         self.generation += 1

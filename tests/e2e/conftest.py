@@ -20,9 +20,14 @@ def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
     (`tests/hostile/secret_audit.py`: their output and the test's files, audited last)."""
     started: list[Sidecar] = []
 
-    def _spawn(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Sidecar:
+    def _spawn(
+        *args: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        program: list[str] | None = None,
+    ) -> Sidecar:
         base = {"YTRACKER_CONFIG_DIR": str(tmp_path / "config")}
-        sidecar = Sidecar(args, env={**base, **(env or {})}, cwd=cwd)
+        sidecar = Sidecar(args, env={**base, **(env or {})}, cwd=cwd, program=program)
         started.append(sidecar)
         return sidecar
 

@@ -51,7 +51,9 @@ class Sidecar:
         args: Iterable[str] = (),
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        program: list[str] | None = None,
     ) -> None:
+        """`program` replaces `sidecar_command()` (a test's own entry point around `main`)."""
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         full_env.setdefault("YTRACKER_RETRY_SLEEP_SCALE", "0")
         # The tray's background refresh would add requests to every signed-in test's log;
@@ -62,7 +64,7 @@ class Sidecar:
                 filter(None, [str(REPO), full_env.get("PYTHONPATH")])
             )
         self.proc = subprocess.Popen(
-            [*sidecar_command(), *args],
+            [*(program or sidecar_command()), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
