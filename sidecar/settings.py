@@ -103,82 +103,155 @@ at once. Load more follows the sidecar's own cursor: when Tracker has forgotten
 the scroll (60 s), the search is re-opened after the rows already shown."""
 
 
+@dataclass(frozen=True)
+class _Option:
+    """One flag as `--help` shows it; its env twin comes from `_ENV`."""
+
+    flag: str
+    metavar: str | None  # None: a switch
+    help: str
+    default: str
+    choices: tuple[str, ...] | None = None
+
+
+def _options() -> list[_Option]:
+    d = Settings()
+    return [
+        _Option("--api-base-url", "URL", "Tracker API root", d.api_base_url),
+        _Option("--oauth-base-url", "URL", "Yandex ID OAuth root", d.oauth_base_url),
+        _Option(
+            "--ca-file",
+            "PATH",
+            "an extra trusted CA bundle, added to the OS store (a corporate TLS proxy)",
+            "the OS trust store",
+        ),
+        _Option(
+            "--allow-http-loopback",
+            None,
+            "allow http:// base URLs on 127.0.0.1, ::1 or localhost",
+            "off",
+        ),
+        _Option(
+            "--secrets",
+            None,
+            "where the session lives: the OS store (memory when there is none), an "
+            f"encrypted file (passphrase in {PASSPHRASE_VAR}), or memory only",
+            d.secrets,
+            _SECRETS,
+        ),
+        _Option(
+            "--config-dir",
+            "DIR",
+            "the folder of config.json and of the --secrets file store",
+            f"{default_config_dir()} (see below)",
+        ),
+        _Option("--accept-language", "L", "Accept-Language sent to Tracker (ru, en, …)", "none"),
+        _Option(
+            "--cooldown-ms",
+            "N",
+            "least time between the starts of two Tracker requests; 0 turns it off",
+            str(d.cooldown_ms),
+        ),
+        _Option(
+            "--request-timeout-s",
+            "N",
+            "limit for one attempt of one Tracker request",
+            f"{d.request_timeout_s:g}",
+        ),
+        _Option(
+            "--transfer-idle-timeout-s",
+            "N",
+            "an attachment transfer fails after this long without a byte",
+            f"{d.transfer_idle_timeout_s:g}",
+        ),
+        _Option(
+            "--transfer-timeout-s",
+            "N",
+            "limit for a whole attachment transfer or preview",
+            f"{d.transfer_timeout_s:g}",
+        ),
+        _Option(
+            "--cache-fresh-s",
+            "N",
+            "reuse an identical issue-list first page for N s; 0 always asks",
+            f"{d.cache_fresh_s:g}",
+        ),
+        _Option(
+            "--cache-ttl-s",
+            "N",
+            "keep the last good issue-list page N s; 0 disables list caching",
+            f"{d.cache_ttl_s:g}",
+        ),
+        _Option(
+            "--tray-interval-s",
+            "N",
+            "background refresh of the tray's issues; 0 disables it",
+            f"{d.tray_interval_s:g}",
+        ),
+        _Option("--no-notifications", None, "send no `notify` messages", "off"),
+        _Option(
+            "--log-level",
+            "L",
+            "the level of stderr and --log-file: " + ", ".join(_LEVELS),
+            d.log_level,
+        ),
+        _Option(
+            "--log-file",
+            "PATH",
+            "also log to this file, rotated at 5 MiB with 3 older files kept (see below)",
+            "off",
+        ),
+        _Option("--demo", None, "serve the embedded demo Tracker, signed in, offline", "off"),
+    ]
+
+
+_EPILOG = f"""\
+A flag wins over its environment twin; an empty variable counts as unset; a switch's twin is
+on for 1, true, yes or on.
+
+environment without a flag:
+  YTRACKER_CLIENT_ID, YTRACKER_CLIENT_SECRET
+                        the OAuth app's credentials, for exchange_code and token refresh;
+                        never stored, logged or sent anywhere but the OAuth token endpoint
+  {PASSPHRASE_VAR}
+                        the passphrase of --secrets file
+  YTRACKER_RETRY_SLEEP_SCALE
+                        a factor on every retry wait (tests set 0)
+  YTRACKER_TRAY_MINUTE_S
+                        the length of the tray's minute in seconds (tests shorten it)
+
+the config folder by platform (the YTracker app's own):
+  Linux                 $XDG_CONFIG_HOME/ytracker, else ~/.config/ytracker
+  macOS                 ~/Library/Application Support/ru.sovego.ytracker
+  Windows               %APPDATA%\\sovego\\ytracker\\config
+
+the log file: a path in the app's log folder, e.g. <folder>/sidecar.log, where <folder> is
+Tauri's app_log_dir() or Electron's app.getPath("logs"):
+  Linux                 ~/.local/share/ru.sovego.YTracker/logs
+  macOS                 ~/Library/Logs/ru.sovego.YTracker
+  Windows               %LOCALAPPDATA%\\ru.sovego.YTracker\\logs
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ytracker-sidecar",
-        description="Yandex Tracker backend for the YTracker desktop app: JSON-RPC 2.0 over\n"
-        "stdin/stdout, one JSON message per line.",
-        epilog=LIST_POLICY,
+        description="Yandex Tracker backend for the YTracker desktop app:\n"
+        "JSON-RPC 2.0 over stdin/stdout, one JSON message per line.",
+        epilog=LIST_POLICY + "\n\n" + _EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add = parser.add_argument
-    add("--api-base-url", metavar="URL", help="Tracker API root [YTRACKER_API_BASE_URL]")
-    add("--oauth-base-url", metavar="URL", help="Yandex ID OAuth root [YTRACKER_OAUTH_BASE_URL]")
-    add("--ca-file", metavar="PATH", help="extra trusted CA bundle [YTRACKER_CA_FILE]")
-    add(
-        "--allow-http-loopback",
-        action="store_true",
-        default=None,
-        help="permit http:// on loopback",
-    )
-    add("--secrets", choices=_SECRETS, help="session store [YTRACKER_SECRETS]")
-    add("--config-dir", metavar="DIR", help="where config.json lives [YTRACKER_CONFIG_DIR]")
-    add(
-        "--accept-language",
-        metavar="L",
-        help="Accept-Language for Tracker [YTRACKER_ACCEPT_LANGUAGE]",
-    )
-    defaults = Settings()
-    add(
-        "--cooldown-ms",
-        metavar="N",
-        help=f"min gap between Tracker request starts ({defaults.cooldown_ms})",
-    )
-    add(
-        "--request-timeout-s",
-        metavar="N",
-        help=f"limit for one Tracker request ({defaults.request_timeout_s:g})",
-    )
-    add(
-        "--transfer-idle-timeout-s",
-        metavar="N",
-        help="an attachment transfer fails after this long without a byte "
-        f"({defaults.transfer_idle_timeout_s:g}) [YTRACKER_TRANSFER_IDLE_TIMEOUT_S]",
-    )
-    add(
-        "--transfer-timeout-s",
-        metavar="N",
-        help="limit for a whole attachment transfer or preview "
-        f"({defaults.transfer_timeout_s:g}) [YTRACKER_TRANSFER_TIMEOUT_S]",
-    )
-    add(
-        "--cache-fresh-s",
-        metavar="N",
-        help="reuse an identical issue-list first page for N s, 0: always ask "
-        f"({defaults.cache_fresh_s:g})",
-    )
-    add(
-        "--cache-ttl-s",
-        metavar="N",
-        help="keep the last good issue-list page N s, 0 disables list caching "
-        f"({defaults.cache_ttl_s:g})",
-    )
-    add(
-        "--tray-interval-s",
-        metavar="N",
-        help="background refresh of the tray's issues, 0 disables "
-        f"({defaults.tray_interval_s:g}) [YTRACKER_TRAY_INTERVAL_S]",
-    )
-    add(
-        "--no-notifications",
-        action="store_true",
-        default=None,
-        help="send no `notify` messages [YTRACKER_NO_NOTIFICATIONS]",
-    )
-    add("--log-level", metavar="L", help="stderr log level: debug, info, warning, error")
-    add("--log-file", metavar="PATH", help="also log to this rotating file [YTRACKER_LOG_FILE]")
-    add("--demo", action="store_true", default=None, help="serve the embedded demo Tracker")
-    add("--version", action="store_true", help="print the version and exit")
+    for option in _options():
+        dest = option.flag[2:].replace("-", "_")
+        twin = _ENV[dest] + ("=1" if dest in _FLAGS else "")
+        text = f"{option.help} [env: {twin}; default: {option.default}]".replace("%", "%%")
+        if option.metavar is None and option.choices is None:
+            parser.add_argument(option.flag, action="store_true", default=None, help=text)
+        else:
+            parser.add_argument(
+                option.flag, metavar=option.metavar, choices=option.choices, help=text
+            )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
 
 
