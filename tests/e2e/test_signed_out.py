@@ -35,6 +35,11 @@ WITHOUT_SESSION = {
     "start_timer",
     "stop_timer",
     "get_timer_state",
+    "get_tray_state",
+    "tray_start_timer",
+    "tray_stop_timer",
+    # The cursor is the sidecar's own: without a session there is none to release at Tracker.
+    "release_scroll_context",
 }
 
 
@@ -46,7 +51,6 @@ def session_commands(tmp: Path) -> dict[str, dict[str, Any]]:
     return {
         "get_current_user": {},
         "get_issues": {"query": "Queue: TEST"},
-        "release_scroll_context": {"scrollId": "c2Nyb2xsLTE"},
         "get_issue": {"issueKey": "TEST-1"},
         "update_issue": {"issueKey": "TEST-1", "summary": "New"},
         "update_issue_extended": {"issueKey": "TEST-1", "summary": "New"},
@@ -83,6 +87,7 @@ def session_commands(tmp: Path) -> dict[str, dict[str, Any]]:
         "get_users": {},
         "get_transitions": {"issueKey": "TEST-1"},
         "execute_transition": {"issueKey": "TEST-1", "transitionId": "close"},
+        "tray_refresh": {},
     }
 
 

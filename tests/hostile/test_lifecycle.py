@@ -90,14 +90,20 @@ def test_sigterm_mid_download(
     assert [c for c in children if not wait_gone(c, 2.0)] == []
 
 
+# Sends each request once the one before it is answered: a request that needs the session
+# fails at once while a sign-in sent with it is still running (answers come in any order).
 PARENT = """
 import json, subprocess, sys, time
-cmd, out, err, request = json.loads(sys.argv[1])
+cmd, out, err, requests = json.loads(sys.argv[1])
 child = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=open(out, "wb"),
                          stderr=open(err, "wb"), cwd=sys.argv[2])
-child.stdin.write(request.encode() + b"\\n")
-child.stdin.flush()
 print(child.pid, flush=True)
+for n, request in enumerate(requests):
+    if n:
+        while b'"id":%d,' % n not in open(out, "rb").read():
+            time.sleep(0.01)
+    child.stdin.write(json.dumps(request).encode() + b"\\n")
+    child.stdin.flush()
 time.sleep(600)
 """
 
@@ -106,23 +112,23 @@ def test_the_parent_killed_ends_the_sidecar(
     fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
     """A shell that dies leaves the sidecar an EOF on stdin: it must not outlive it."""
-    fake_tracker.faults.add("GET", r"^/v3/myself$", delay_s=10)
+    fake_tracker.faults.add("GET", r"^/v3/issues/TEST-1$", delay_s=10)  # not the tray's call
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     login = {"jsonrpc": "2.0", "id": 1, "method": "login_with_token", "params": LOGIN}
-    held = {"jsonrpc": "2.0", "id": 2, "method": "get_current_user"}
-    request = json.dumps(login) + "\n" + json.dumps(held)
+    held = {"jsonrpc": "2.0", "id": 2, "method": "get_issue", "params": {"issueKey": "TEST-1"}}
     cmd = [*sidecar_command(), *fake_args(fake_tracker)]
     env = {**os.environ, **quiet_env(tmp_path), "YTRACKER_CONFIG_DIR": str(tmp_path / "config")}
     env.setdefault("YTRACKER_RETRY_SLEEP_SCALE", "0")
+    script_args = json.dumps([cmd, str(out), str(err), [login, held]])
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, json.dumps([cmd, str(out), str(err), request]), str(REPO)],
+        [sys.executable, "-c", PARENT, script_args, str(REPO)],
         stdout=subprocess.PIPE,
         env=env,
     )
     try:
         assert parent.stdout is not None
         pid = int(parent.stdout.readline())
-        wait_for_request(fake_tracker, "GET", r"^/v3/myself$")
+        wait_for_request(fake_tracker, "GET", r"^/v3/issues/TEST-1$")
         parent.kill()
         parent.wait(5)
         wait_gone(pid, 2.0)
