@@ -168,7 +168,7 @@ class EncryptedFileStore:
             # Its messages quote the file's lines; ciphertext, but nothing a user needs.
             raise StoreError(f"the encrypted file {self.path} is damaged") from None
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
+            reason = exc.strerror or str(exc) or type(exc).__name__
             raise StoreError(f"{what} the encrypted file {self.path}: {reason}") from None
         except Exception as exc:
             name = type(exc).__name__
