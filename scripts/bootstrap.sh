@@ -44,6 +44,14 @@ if [ ! -e .venv ]; then
 fi
 installed() { grep -qx "$1 $(lock_hash "$1")" "$stamp" 2>/dev/null; }
 
+if ! installed backend; then
+  step "installing the locked build backends (requirements/backend.txt, hashes checked)"
+  echo "backend pending" >>"$stamp"
+  pip_locked .venv/bin/python requirements/backend.txt
+  sed -i.bak "/^backend pending\$/d" "$stamp" && rm -f "$stamp.bak"
+  echo "backend $(lock_hash backend)" >>"$stamp"
+fi
+
 # Every other set includes the runtime set, so runtime is installed alone only when asked alone.
 IFS=, read -r -a wanted_sets <<<"${sets#runtime}"
 for set in "${wanted_sets[@]}" runtime; do

@@ -20,6 +20,10 @@ compile() {  # compile <output> <args...>
 }
 step "resolving every set together"
 compile "$tmp/all.txt" pyproject.toml requirements/backend.in --all-extras "$@"
+step "writing requirements/backend.txt"
+compile requirements/backend.txt requirements/backend.in -c "$tmp/all.txt"
+sed -i.bak -e "s#-c $tmp/all.txt#-c (the shared resolution)#" requirements/backend.txt
+rm -f requirements/backend.txt.bak
 for set in runtime dev bench build; do
   extra=()
   [ "$set" != runtime ] && extra=(--extra "$set")

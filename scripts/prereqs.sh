@@ -14,8 +14,11 @@ quiet() {  # run a command, showing its output only when it fails
 }
 
 # pip from the given venv, installing only what a hashed lock file names (nothing resolved).
+# Packages published only as source are built by the locked backends (requirements/backend.txt,
+# installed first), never by whatever a build-isolation environment would fetch.
 pip_locked() {  # pip_locked <python> <lock file>
-  quiet "$1" -m pip install --disable-pip-version-check --require-hashes --no-deps -r "$2"
+  quiet "$1" -m pip install --disable-pip-version-check --require-hashes --no-deps \
+    --no-build-isolation -r "$2"
 }
 
 missing() {  # missing <what> <debian packages> <fedora packages>

@@ -22,10 +22,16 @@ uv="$(tools_uv)"
 scratch="$(mktemp -d -t ytracker-canary-XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
 step "resolving the $resolution versions pyproject.toml allows (for this machine)"
-"$uv" pip compile --quiet --resolution "$resolution" --python "$py" --generate-hashes \
-  --no-header pyproject.toml requirements/backend.in --extra dev -o "$scratch/requirements.txt"
+resolve() {  # resolve <output> <inputs...>
+  "$uv" pip compile --quiet --resolution "$resolution" --python "$py" --generate-hashes \
+    --no-header "${@:2}" -o "$1"
+}
+resolve "$scratch/backend.txt" requirements/backend.in
+resolve "$scratch/requirements.txt" pyproject.toml requirements/backend.in --extra dev \
+  -c "$scratch/backend.txt"
 step "installing them into a scratch venv"
 "$py" -m venv "$scratch/venv"
+pip_locked "$scratch/venv/bin/python" "$scratch/backend.txt"
 pip_locked "$scratch/venv/bin/python" "$scratch/requirements.txt"
 quiet "$scratch/venv/bin/python" -m pip install --disable-pip-version-check --no-deps \
   --no-build-isolation --no-index -e .
