@@ -18,13 +18,19 @@ from sidecar import log
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("Authorization: OAuth y0_AgAAAAAA-secret", "Authorization: OAuth ***"),
-        ("Bearer t1.9euelZqNj5KSk5OTnY2PiZ", "Bearer ***"),
-        ("saw y0_AgAAAAAAbbbbbbbbbbbbbbbbbbbb in a message", "saw *** in a message"),
-        ("iam t1.9euelZqNj5KSk5OTnY2PiZqKkQ.x", "iam ***"),
-        ("refresh_token=1:abc&client_secret=s3cr3t", "refresh_token=***&client_secret=***"),
-        ('{"access_token": "abc", "expires_in": 10}', '{"access_token": "***", "expires_in": 10}'),
-        ('{\\"refresh_token\\": \\"1:abc\\"}', '{\\"refresh_token\\": \\"***\\"}'),
+        ("Authorization: OAuth y0_AgAAAAAA-secret", "Authorization: OAuth [redacted]"),
+        ("Bearer t1.9euelZqNj5KSk5OTnY2PiZ", "Bearer [redacted]"),
+        ("saw y0_AgAAAAAAbbbbbbbbbbbbbbbbbbbb in a message", "saw [redacted] in a message"),
+        ("iam t1.9euelZqNj5KSk5OTnY2PiZqKkQ.x", "iam [redacted]"),
+        (
+            "refresh_token=1:abc&client_secret=s3cr3t",
+            "refresh_token=[redacted]&client_secret=[redacted]",
+        ),
+        (
+            '{"access_token": "abc", "expires_in": 10}',
+            '{"access_token": "[redacted]", "expires_in": 10}',
+        ),
+        ('{\\"refresh_token\\": \\"1:abc\\"}', '{\\"refresh_token\\": \\"[redacted]\\"}'),
         ("http 404 Not Found: TEST-1, org 1234567", "http 404 Not Found: TEST-1, org 1234567"),
         ("OAuth app credentials are missing", "OAuth app credentials are missing"),
     ],
@@ -35,8 +41,8 @@ def test_credential_shaped_values_are_masked_and_nothing_else(text: str, shown: 
 
 def test_registered_values_are_masked_longest_first_and_short_ones_ignored() -> None:
     log.register_secret("plain-secret-value", "plain-secret-value-longer", "short", None)
-    assert log.redact("a plain-secret-value-longer b") == "a *** b"
-    assert log.redact("c plain-secret-value d") == "c *** d"
+    assert log.redact("a plain-secret-value-longer b") == "a [redacted] b"
+    assert log.redact("c plain-secret-value d") == "c [redacted] d"
     assert log.redact("short stays") == "short stays"
 
 
@@ -52,8 +58,8 @@ def test_a_traceback_is_masked_like_the_message() -> None:
     except RuntimeError as exc:
         line = log.JsonLineFormatter().format(record("boom token-in-a-bug-1234", exc))
     entry = json.loads(line)
-    assert entry["msg"] == "boom ***"
-    assert entry["traceback"].endswith("RuntimeError: failed with ***")
+    assert entry["msg"] == "boom [redacted]"
+    assert entry["traceback"].endswith("RuntimeError: failed with [redacted]")
 
 
 def test_the_log_file_rotates_and_every_file_is_private(tmp_path: Path) -> None:

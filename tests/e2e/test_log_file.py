@@ -46,7 +46,7 @@ def test_an_incident_id_leads_to_its_traceback_in_the_log_file_without_secrets(
     assert found["level"] == "error"
     assert found["msg"] == f"rpc: internal error in test_crash (id 2), incident {incident}"
     assert "in crash_with_the_token" in found["traceback"]
-    assert found["traceback"].endswith("RuntimeError: could not frobnicate with token ***")
+    assert found["traceback"].endswith("RuntimeError: could not frobnicate with token [redacted]")
     text = log_file.read_text(encoding="utf-8")
     assert TOKEN not in text and CLIENT_SECRET not in text
     assert TOKEN not in sidecar.stderr  # stderr is redacted the same way
