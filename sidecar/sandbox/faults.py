@@ -9,7 +9,8 @@ Actions beyond a plain status/headers/body answer:
 - `reset_before_headers`  TCP RST before any byte of the response
 - `reset_after_headers`   headers and part of the body, then RST
 - `stall_body`            headers, then silence until the client gives up (or `release()`)
-- `hold`                  nothing until `release()`, then the real answer (as it stands then)
+- `hold`                  nothing until `release()`, then the real answer (as it stands then),
+                          or `status`/`body` when given
 - `truncate_body`         Content-Length larger than the bytes sent, then a clean close
 - `malformed_json`        200 `application/json` whose body is not JSON
 - `empty_200`             200 with an empty body
@@ -177,7 +178,7 @@ def fault_middleware(
             await asyncio.sleep(fault.delay_s)
         if fault.action == "hold":  # the answer is made once released, from the state then
             await script().wait_released(limit_s=_STALL_LIMIT_S)
-            return await handler(request)
+            return _scripted(fault) if fault.status is not None else await handler(request)
         if fault.action is not None:
             return await _ACTION_PLAYERS[fault.action](request, fault, script())
         if fault.status is None:

@@ -389,12 +389,13 @@ async def test_no_request_uses_the_old_token_after_logout(
     app: App, fake_tracker: FakeTrackerServer
 ) -> None:
     old = await signed_in(app, fake_tracker)
-    # Every first attempt is held, then answered 503, so its retry starts after the logout.
-    fake_tracker.faults.add("GET", r"^/v3/myself$", status=503, delay_s=0.3, times=N)
+    # Every first attempt is held until the logout, then answered 503: each retry comes after it.
+    fake_tracker.faults.add("GET", r"^/v3/myself$", status=503, action="hold", times=N)
     requests = [asyncio.create_task(myself(app)) for _ in range(N)]
     await asyncio.to_thread(wait_until, lambda: len(api_requests(fake_tracker)) == N)
     await auth.logout(app.deps, NoParams(), CALL)
     logged_out_at = time.monotonic()
+    fake_tracker.faults.release()
     results = await asyncio.gather(*requests, return_exceptions=True)
     assert all(isinstance(r, NotAuthenticated) for r in results), results
     late = [r for r in api_requests(fake_tracker) if r.started >= logged_out_at]
