@@ -45,9 +45,15 @@ class SidecarPipe:
         cooldown_ms: int,
         command: list[str] | None = None,
         extra: tuple[str, ...] = (),
+        cache_dir: Path | None = None,
     ) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-sidecar-")
-        env = {**os.environ, "YTRACKER_CONFIG_DIR": str(Path(self._scratch.name) / "config")}
+        scratch = Path(self._scratch.name)
+        env = {
+            **os.environ,
+            "YTRACKER_CONFIG_DIR": str(scratch / "config"),
+            "YTRACKER_CACHE_DIR": str(cache_dir or scratch / "cache"),  # never the user's
+        }
         self._stderr = (Path(self._scratch.name) / "stderr.log").open("wb")
         self.proc = subprocess.Popen(
             [*(command or SIDECAR), *sidecar_args(fake, cooldown_ms, extra)],

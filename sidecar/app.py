@@ -1,8 +1,8 @@
 """Composition root: builds every service from the settings, serves a transport, shuts down.
 
 Owns: construction order, the `ready` notification, the demo wiring, which events the tray
-follows (every `timer-tick`), and the teardown order (tray, timer, HTTP session, demo server).
-Knows everything; nothing imports it but the CLI.
+follows (every `timer-tick`), and the teardown order (tray, timer, disk cache, HTTP session, demo
+server). Knows everything; nothing imports it but the CLI.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from sidecar.api.system import Ready
 from sidecar.handlers import bind
 from sidecar.handlers.auth import make_refresher
 from sidecar.handlers.deps import Caches, Deps
+from sidecar.handlers.kept import Kept
 from sidecar.handlers.tray import TrackerTraySource
 from sidecar.local.config_file import ConfigStore
+from sidecar.local.disk_cache import DiskCache
 from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
 from sidecar.log import register_secret
@@ -86,6 +88,13 @@ def _minute_s(env: dict[str, str]) -> float:
     return value
 
 
+def disk_cache(settings: Settings) -> DiskCache | None:
+    """The per-account disk cache, unless turned off (nothing is opened before first use)."""
+    if settings.no_disk_cache or settings.cache_max_mb <= 0:
+        return None
+    return DiskCache(settings.resolved_cache_dir(), round(settings.cache_max_mb * 1024 * 1024))
+
+
 def session_store(settings: Settings, env: dict[str, str]) -> SessionStore:
     """The store `--secrets` names; the keyring modules load only when used."""
     if settings.secrets == "memory":
@@ -109,6 +118,9 @@ class App:
         self.session = SessionManager(store)
         self.tracker = TrackerClient(client_config(settings), self.session, logger=log)
         self.timer = Timer(self._timer_event)
+        self.kept = Kept(
+            disk_cache(settings), self.session, self.notify, catalog_ttl_s=settings.catalog_ttl_s
+        )
         self.deps = Deps(
             tracker=self.tracker,
             session=self.session,
@@ -117,6 +129,7 @@ class App:
             caches=Caches.bound_to(
                 lambda: self.session.generation, settings.cache_fresh_s, settings.cache_ttl_s
             ),
+            kept=self.kept,
             notify=self.notify,
             client_id=env.get("YTRACKER_CLIENT_ID") or None,
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
@@ -185,9 +198,10 @@ class App:
             announce.cancel()
             if watch is not None:
                 watch.cancel()
-            log.debug("stopped serving; closing the HTTP session")
+            log.debug("stopped serving; closing the disk cache and the HTTP session")
             self.tray.close()
             self.timer.close()
+            await self.kept.close()
             await self.tracker.close()
             log.debug("HTTP session closed")
 
@@ -251,6 +265,7 @@ async def _run_demo(settings: Settings, env: dict[str, str]) -> int:
             allow_http_loopback=True,
             secrets="memory",
             config_dir=settings.config_dir or demo.config_dir,
+            cache_dir=settings.cache_dir or demo.config_dir / "cache",
         )
         demo_env = {**demo.client_env, **env}
         return await App(demo_settings, MemoryStore(demo.session), demo_env).serve()

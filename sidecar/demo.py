@@ -2,7 +2,8 @@
 
 Owns: starting the sandbox with its friendly sample data, the pre-signed session, the demo
 OAuth app credentials, and a throwaway config dir (the demo never touches the user's real
-`config.json`). Must not know: how the sidecar uses them (that is `app.py`).
+`config.json`, and its disk cache lives in that dir too). Must not know: how the sidecar
+uses them (that is `app.py`).
 
 The sandbox is not on the path to `ready`: loading it means loading aiohttp's web server (the
 bulk of a `--demo` start). The listening socket is bound first, so the URL is known at once;

@@ -45,12 +45,19 @@ class Settings:
     cache_ttl_s: float = 300.0
     tray_interval_s: float = 300.0
     no_notifications: bool = False
+    cache_dir: Path | None = None
+    no_disk_cache: bool = False
+    cache_max_mb: float = 64.0
+    catalog_ttl_s: float = 86400.0
     log_level: str = "info"
     log_file: Path | None = None
     demo: bool = False
 
     def resolved_config_dir(self) -> Path:
         return self.config_dir or default_config_dir()
+
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or default_cache_dir()
 
 
 def default_config_dir() -> Path:
@@ -62,6 +69,18 @@ def default_config_dir() -> Path:
         return home / "Library/Application Support/ru.sovego.ytracker"
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
     return Path(xdg) / "ytracker"
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for the platform, and `ytracker-sidecar` in it."""
+    home = Path.home()
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA") or str(home / "AppData/Local")
+        return Path(local) / "ytracker-sidecar/cache"
+    if sys.platform == "darwin":
+        return home / "Library/Caches/ytracker-sidecar"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
+    return Path(xdg) / "ytracker-sidecar"
 
 
 _ENV = {
@@ -80,11 +99,15 @@ _ENV = {
     "cache_ttl_s": "YTRACKER_CACHE_TTL_S",
     "tray_interval_s": "YTRACKER_TRAY_INTERVAL_S",
     "no_notifications": "YTRACKER_NO_NOTIFICATIONS",
+    "cache_dir": "YTRACKER_CACHE_DIR",
+    "no_disk_cache": "YTRACKER_NO_DISK_CACHE",
+    "cache_max_mb": "YTRACKER_CACHE_MAX_MB",
+    "catalog_ttl_s": "YTRACKER_CATALOG_TTL_S",
     "log_level": "YTRACKER_LOG_LEVEL",
     "log_file": "YTRACKER_LOG_FILE",
     "demo": "YTRACKER_DEMO",
 }
-_FLAGS = {"allow_http_loopback", "demo", "no_notifications"}
+_FLAGS = {"allow_http_loopback", "demo", "no_notifications", "no_disk_cache"}
 # What may go into a header as it is: visible ASCII and spaces (no CR, LF or NUL to split it).
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]*")
 _SECRETS = ("keyring", "file", "memory")
@@ -100,7 +123,13 @@ effect, the start-up burst, a filter toggled back); after that every call, a
 Refresh included, asks Tracker. The last good page is kept --cache-ttl-s seconds
 for when Tracker cannot be reached. A write through the sidecar ends the window
 at once. Load more follows the sidecar's own cursor: when Tracker has forgotten
-the scroll (60 s), the search is re-opened after the rows already shown."""
+the scroll (60 s), the search is re-opened after the rows already shown.
+
+Disk cache: what the user saw last is kept per account under --cache-dir (first
+pages, issues, comments, catalogs, the current user, transitions), so a start
+answers catalogs and the user from disk for --catalog-ttl-s and reads work when
+Tracker cannot be reached (each such answer is followed by a cache/stale
+notification). logout deletes the account's store; cache/clear empties it."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +219,25 @@ def _options() -> list[_Option]:
         ),
         _Option("--no-notifications", None, "send no `notify` messages", "off"),
         _Option(
+            "--cache-dir",
+            "DIR",
+            "the folder of the per-account disk cache",
+            f"{default_cache_dir()} (see below)",
+        ),
+        _Option("--no-disk-cache", None, "keep nothing on disk", "off"),
+        _Option(
+            "--cache-max-mb",
+            "N",
+            "size cap of each account's disk cache; 0 is --no-disk-cache",
+            f"{d.cache_max_mb:g}",
+        ),
+        _Option(
+            "--catalog-ttl-s",
+            "N",
+            "answer the catalogs and the current user from the disk cache for N s",
+            f"{d.catalog_ttl_s:g}",
+        ),
+        _Option(
             "--log-level",
             "L",
             "the level of stderr and --log-file: " + ", ".join(_LEVELS),
@@ -224,6 +272,11 @@ the config folder by platform (the YTracker app's own):
   Linux                 $XDG_CONFIG_HOME/ytracker, else ~/.config/ytracker
   macOS                 ~/Library/Application Support/ru.sovego.ytracker
   Windows               %APPDATA%\\sovego\\ytracker\\config
+
+the disk cache folder by platform:
+  Linux                 $XDG_CACHE_HOME/ytracker-sidecar, else ~/.cache/ytracker-sidecar
+  macOS                 ~/Library/Caches/ytracker-sidecar
+  Windows               %LOCALAPPDATA%\\ytracker-sidecar\\cache
 
 the log file: a path in the app's log folder, e.g. <folder>/sidecar.log, where <folder> is
 Tauri's app_log_dir() or Electron's app.getPath("logs"):
@@ -286,8 +339,11 @@ def _convert(values: dict[str, object]) -> dict[str, Any]:
         "transfer_timeout_s": lambda v: _number(v, "--transfer-timeout-s", float),
         "cache_ttl_s": lambda v: _number(v, "--cache-ttl-s", float),
         "tray_interval_s": lambda v: _number(v, "--tray-interval-s", float),
+        "cache_max_mb": lambda v: _number(v, "--cache-max-mb", float),
+        "catalog_ttl_s": lambda v: _number(v, "--catalog-ttl-s", float),
         "config_dir": lambda v: Path(str(v)).expanduser(),
         "log_file": lambda v: Path(str(v)).expanduser(),
+        "cache_dir": lambda v: Path(str(v)).expanduser(),
         "log_level": lambda v: str(v).lower(),
         "api_base_url": lambda v: str(v).rstrip("/"),
         "oauth_base_url": lambda v: str(v).rstrip("/"),

@@ -6,6 +6,9 @@ conftest.py of their own test folder.
   and an empty request log before the test. See `tests/fakes/tracker.py` for its API.
 - `fake_client` (function): an in-process `TrackerClient` on `fake_tracker`, signed in with the
   fake's token, no cooldown, retries without sleeping.
+- `_no_user_cache` (session, automatic): YTRACKER_CACHE_DIR names a folder of the run, so no
+  sidecar a test starts reads or writes the user's disk cache (the e2e `spawn` fixture gives
+  each test a folder of its own).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.config import ClientConfig
 from sidecar.tracker.retry import RetryPolicy
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
+from tests.hostile.secret_audit import AUDIT
 from tests.tracker.conftest import FakeCredentials
 
 # Timing belongs to the benchmarks: on a loaded machine (CI, parallel work) hypothesis's
@@ -28,6 +32,15 @@ from tests.tracker.conftest import FakeCredentials
 # suite applies its own profiles per test on top of this.
 settings.register_profile("ytracker", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ytracker")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    folder = tmp_path_factory.mktemp("disk-cache")
+    AUDIT.cache_folders.add(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("YTRACKER_CACHE_DIR", str(folder))
+        yield
 
 
 @pytest.fixture(scope="session")

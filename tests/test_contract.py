@@ -151,7 +151,7 @@ def test_documented_invalid_params_data_is_what_the_router_sends() -> None:
 def test_a_running_sidecar_answers_rpc_discover_with_the_committed_document(
     tmp_path: Path,
 ) -> None:
-    sidecar = Sidecar(["--secrets", "memory", "--config-dir", str(tmp_path)])
+    sidecar = Sidecar(["--secrets", "memory", "--config-dir", str(tmp_path), "--no-disk-cache"])
     try:
         assert sidecar.result("rpc.discover") == committed_openrpc() == openrpc_document()
     finally:

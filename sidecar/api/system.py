@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sidecar.api.base import Dto
 
 
@@ -26,3 +28,19 @@ class Progress(Dto):
     id: int | str
     done: int
     total: int | None
+
+
+class CacheStale(Dto, rename="camel"):
+    """Payload of `cache/stale`, sent just before an answer that comes from the disk cache (or
+    the last good page in memory) because Tracker could not be reached: the request's `id`,
+    `method` and `params` (as the sidecar read them, null members left out) and `ageMs`, how
+    long ago that answer was fetched from Tracker."""
+
+    id: int | str | None
+    method: str
+    params: dict[str, Any]
+    age_ms: int
+
+
+class Reachability(Dto):
+    """Payload of `offline` and `online`: Tracker stopped (or started again) being reachable."""

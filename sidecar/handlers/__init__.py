@@ -33,6 +33,7 @@ Handler = Callable[[Deps, Any, Call], Awaitable[Any]]
 COMMANDS: dict[str, Handler] = {
     "ping": system.ping,
     "version": system.version,
+    "cache/clear": system.cache_clear,
     # sign-in
     "get_client_credentials_info": auth.get_client_credentials_info,
     "has_session": auth.has_session,

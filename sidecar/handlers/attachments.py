@@ -34,6 +34,8 @@ from sidecar.api.issues import IssueKeyParams
 from sidecar.errors import InvalidInput, LocalIOError, MissingItem
 from sidecar.handlers import convert
 from sidecar.handlers.deps import Call, Deps
+from sidecar.handlers.kept import ATTACHMENTS, Stored, entry_key
+from sidecar.handlers.writes import invalidated
 from sidecar.local.downloads import (
     AtomicFile,
     check_destination,
@@ -65,7 +67,13 @@ InlineKind = Literal["url", "attachment", "path"]
 
 async def get_attachments(deps: Deps, params: IssueKeyParams, call: Call) -> list[Attachment]:
     """GET /v3/issues/<key>/attachments → Attachment[] (files on the issue and its comments)."""
-    return [convert.attachment(w) for w in await _attachments(deps, params.issue_key)]
+
+    async def load() -> list[Attachment]:
+        return [convert.attachment(w) for w in await _attachments(deps, params.issue_key)]
+
+    key = entry_key(ATTACHMENTS, params.issue_key)
+    stored = Stored("get_attachments", params, key, list[Attachment])
+    return await deps.kept.read(call, stored, load)
 
 
 async def download_attachment(deps: Deps, params: DownloadAttachmentParams, call: Call) -> None:
@@ -101,7 +109,7 @@ async def preview_inline_image(
 async def upload_attachment(deps: Deps, params: UploadAttachmentParams, call: Call) -> Attachment:
     """Upload a local file to an issue (multipart part `file`, streamed from disk)."""
     path = api_path("issues", params.issue_key, "attachments") + "/"
-    return await _upload(deps, path, params.file_path, call)
+    return await _upload(deps, path, params.file_path, call, params.issue_key)
 
 
 async def upload_temp_attachment(
@@ -325,15 +333,20 @@ def local_path(path: str) -> str:
     return path
 
 
-async def _upload(deps: Deps, path: str, file_path: str, call: Call) -> Attachment:
+async def _upload(
+    deps: Deps, path: str, file_path: str, call: Call, issue: str | None = None
+) -> Attachment:
     local_path(file_path)
     progress = Progress(call, await asyncio.to_thread(_readable_size, file_path))
     name = upload_name(file_path)
-    try:
-        response = await deps.tracker.upload(
-            path, file_path, filename=name, content_type=guess_mime(name), progress=progress.update
-        )
-    finally:
-        deps.caches.after_mutation()  # a failed upload may still have landed (see writes.py)
+    async with invalidated(deps, issue, [ATTACHMENTS]):  # a failed upload may have landed
+        with deps.kept.watching():
+            response = await deps.tracker.upload(
+                path,
+                file_path,
+                filename=name,
+                content_type=guess_mime(name),
+                progress=progress.update,
+            )
     progress.finish()
     return convert.attachment(response.json(AttachmentWire))

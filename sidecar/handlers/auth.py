@@ -173,9 +173,14 @@ def _check_sendable(token: str | None, org_id: str | None) -> None:
 
 
 async def logout(deps: Deps, params: NoParams, call: Call) -> None:
-    """Forget the session, caches and login; discard a running timer; empty the tray."""
+    """Forget the session, caches and login; discard a running timer; empty the tray; delete
+    the account's disk cache."""
+    account = await deps.kept.account_to_wipe(deps.caches.login.get("login"))
     deps.caches.clear()
     deps.timer.discard()
     if deps.tray is not None:
         deps.tray.signed_out()
-    await deps.session.sign_out()  # `Failed to clear session: …` unless the entry is gone
+    try:
+        await deps.session.sign_out()  # `Failed to clear session: …` unless the entry is gone
+    finally:
+        await deps.kept.wipe(account)  # the account's disk cache files

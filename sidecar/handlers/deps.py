@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sidecar.api.issues import IssuePagePayload
 from sidecar.handlers.convert import display_keys
+from sidecar.handlers.kept import Kept
 from sidecar.handlers.scrolls import Search, Searches
 from sidecar.local.cache import FreshCache, SharedCalls, TTLCache
 from sidecar.local.config_file import ConfigStore
@@ -74,8 +75,12 @@ class Caches:
         self.list_generation += 1
 
     def clear(self) -> None:
-        self.issue_lists.clear()
+        self.forget_answers()
         self.searches.clear()
+
+    def forget_answers(self) -> None:
+        """`cache/clear`: every cached answer goes; the cursors handed out stay usable."""
+        self.issue_lists.clear()
         self.list_generation += 1
         self.catalogs.clear()
         self.login.clear()
@@ -88,6 +93,7 @@ class Deps:
     config: ConfigStore
     timer: Timer
     caches: Caches
+    kept: Kept
     notify: Callable[[str, Any], None]
     client_id: str | None = None
     client_secret: str | None = None

@@ -5,14 +5,19 @@ Business rules of `docs/frontend-contract.md` §9.1, §9.2, §9.8: default query
 sends), `has_more` = a cursor came back. The list policy (protocol/README.md): identical
 first-page calls in flight share one search; a first page is reused for --cache-fresh-s and kept
 as the last good page for --cache-ttl-s (`deps.caches.issue_lists.last_good(list_key(...))`);
-writes end the window at once. `next_scroll_id` is the sidecar's own cursor (`scrolls.py`), so
-Load more survives Tracker forgetting the scroll.
+writes end the window at once. The disk cache keeps each first page too (`StoredList`): after
+a restart it answers inside the same freshness window, and whatever its age when Tracker cannot
+be reached (after the last good page in memory), with `cache/stale`. `next_scroll_id` is the
+sidecar's own cursor (`scrolls.py`), so Load more survives Tracker forgetting the scroll, and a
+page read back from disk continues in page mode.
 Edits follow §5: PATCH bodies carry only the given values (passed through untouched, empty
 strings included); `create_issue` trims and requires `queue` and `summary`.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -31,15 +36,18 @@ from sidecar.api.issues import (
 from sidecar.errors import InvalidInput
 from sidecar.handlers import convert, scrolls
 from sidecar.handlers.deps import Call, Deps, ListEntry
+from sidecar.handlers.kept import ISSUE, LIST_PREFIX, Mark, Stored, entry_key, unreachable
 from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import present, write
 from sidecar.tracker import pagination
 from sidecar.tracker.client import TrackerResponse, api_path
+from sidecar.tracker.errors import TrackerError
 from sidecar.tracker.models import IssueWire
 
 FIELDS = "key,summary,description,status,priority,type,assignee,tags,followers,spent,timeSpent"
 DEFAULT_QUERY = "Assignee: me() Resolution: empty()"
 PER_SCROLL = 100
+EDITED = (ISSUE,)  # what an edit changes in the disk cache (the lists go stale anyway)
 EMPTY_QUEUE = "Queue cannot be empty"
 EMPTY_SUMMARY = "Summary cannot be empty"
 MISSING_SCROLL_ID = (
@@ -48,14 +56,35 @@ MISSING_SCROLL_ID = (
 )
 
 
+class StoredList(msgspec.Struct, frozen=True):
+    """A first page as the disk cache keeps it: the page (no cursor) and the search behind it."""
+
+    page: IssuePagePayload
+    body: dict[str, Any]
+    per_scroll: int
+
+
 async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePagePayload:
     """One page of a query or filter search (the first page when no scroll id is given)."""
     cursor = params.scroll() or None
     if cursor is not None:
-        return await _load_more(deps, cursor)
+        with deps.kept.watching():
+            return await _load_more(deps, cursor)
     since = deps.session.generation  # what this request finds is kept for this session only
-    body = await search_body(deps, params.query, params.filter)
-    return _served(deps, await _first_page(deps, body, params.per_scroll or PER_SCROLL, since))
+    with deps.kept.watching():
+        body = await search_body(deps, params.query, params.filter)
+    per_scroll = params.per_scroll or PER_SCROLL
+    wanted = _Wanted(list_key(body, per_scroll), body, per_scroll, params)
+    try:
+        with deps.kept.watching():
+            entry = await _first_page(deps, wanted, since)
+    except TrackerError as exc:
+        found = await _offline_page(deps, call, wanted, exc)
+        if found is None:
+            raise
+        entry = found
+    deps.kept.first_list_answered()
+    return _served(deps, entry)
 
 
 def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
@@ -63,23 +92,43 @@ def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
     return msgspec.json.encode([body, per_scroll], order="sorted")
 
 
-async def _first_page(deps: Deps, body: dict[str, Any], per_scroll: int, since: int) -> ListEntry:
+@dataclass(frozen=True)
+class _Wanted:
+    """A first page asked for: its key in memory, its search, and how the disk keeps it."""
+
+    key: bytes
+    body: dict[str, Any]
+    per_scroll: int
+    params: GetIssuesParams
+
+    @property
+    def stored(self) -> Stored[StoredList]:
+        name = LIST_PREFIX + hashlib.sha256(self.key).hexdigest()[:32]
+        return Stored("get_issues", self.params, name, StoredList)
+
+
+async def _first_page(deps: Deps, wanted: _Wanted, since: int) -> ListEntry:
     caches = deps.caches
-    key = list_key(body, per_scroll)
-    fresh = caches.issue_lists.fresh(key)
+    fresh = caches.issue_lists.fresh(wanted.key)
     if fresh is not None:
         return fresh
+    hit = await deps.kept.fresh(wanted.stored, caches.issue_lists.fresh_s)
+    if hit is not None:  # after a restart, inside the same window
+        entry = _entry_of(deps, wanted.key, hit.value)
+        caches.issue_lists.put(wanted.key, entry, since=since, age_s=hit.age_s)
+        return entry
     marks = (caches.list_generation, since)
+    kept_mark = deps.kept.mark()
     return await caches.list_calls.run(
-        (key, marks), lambda: _search(deps, key, body, per_scroll, marks)
+        (wanted.key, marks), lambda: _search(deps, wanted, marks, kept_mark)
     )
 
 
 async def _search(
-    deps: Deps, key: bytes, body: dict[str, Any], per_scroll: int, marks: tuple[int, int]
+    deps: Deps, wanted: _Wanted, marks: tuple[int, int], kept_mark: Mark
 ) -> ListEntry:
     search, rows = await scrolls.open_search(
-        deps.tracker, key, body, per_scroll, fields=FIELDS, item_type=IssueWire
+        deps.tracker, wanted.key, wanted.body, wanted.per_scroll, fields=FIELDS, item_type=IssueWire
     )
     page = await _payload(deps, rows, None)
     current = marks[1] == deps.session.generation  # else: an answer for the previous session
@@ -87,8 +136,37 @@ async def _search(
     if entry.search is not None:
         deps.caches.searches.open(entry.search)
     if marks[0] == deps.caches.list_generation:  # no write meanwhile
-        deps.caches.issue_lists.put(key, entry, since=marks[1])
+        deps.caches.issue_lists.put(wanted.key, entry, since=marks[1])
+        if deps.caches.issue_lists.keep_s > 0:
+            saved = StoredList(entry.page, wanted.body, wanted.per_scroll)
+            deps.kept.store(wanted.stored, saved, kept_mark)
     return entry
+
+
+def _entry_of(deps: Deps, key: bytes, saved: StoredList) -> ListEntry:
+    """A page read back from disk; Load more re-opens its search in page mode after it."""
+    if not saved.page.has_more:
+        return ListEntry(saved.page, None)
+    total = saved.page.total_count
+    search = scrolls.Search(
+        key, saved.body, saved.per_scroll, total, position=len(saved.page.issues)
+    )
+    deps.caches.searches.open(search)
+    return ListEntry(saved.page, search)
+
+
+async def _offline_page(
+    deps: Deps, call: Call, wanted: _Wanted, exc: TrackerError
+) -> ListEntry | None:
+    """Tracker cannot be reached: the last good page in memory, else the one on disk."""
+    if not unreachable(exc):
+        return None
+    last = deps.caches.issue_lists.last_good(wanted.key)
+    if last is not None:
+        deps.kept.answered_stale(call, wanted.stored, last[1])
+        return last[0]
+    hit = await deps.kept.offline(call, wanted.stored, exc)
+    return None if hit is None else _entry_of(deps, wanted.key, hit.value)
 
 
 def _served(deps: Deps, entry: ListEntry) -> IssuePagePayload:
@@ -186,9 +264,15 @@ def _offered_fresh(deps: Deps, search: scrolls.Search) -> bool:
 
 async def get_issue(deps: Deps, params: IssueKeyParams, call: Call) -> Issue:
     """GET /v3/issues/<key>?fields=… → Issue."""
-    path = api_path("issues", params.issue_key)
-    response = await deps.tracker.request("GET", path, params={"fields": FIELDS})
-    return await _issue(deps, response)
+
+    async def load() -> Issue:
+        path = api_path("issues", params.issue_key)
+        return await _issue(
+            deps, await deps.tracker.request("GET", path, params={"fields": FIELDS})
+        )
+
+    stored = Stored("get_issue", params, entry_key(ISSUE, params.issue_key), Issue)
+    return await deps.kept.read(call, stored, load)
 
 
 async def _issue(deps: Deps, response: TrackerResponse) -> Issue:
@@ -198,7 +282,8 @@ async def _issue(deps: Deps, response: TrackerResponse) -> Issue:
 async def update_issue(deps: Deps, params: UpdateIssueParams, call: Call) -> None:
     """PATCH summary and/or description (both absent sends `{}`)."""
     body = present(summary=params.summary, description=params.description)
-    await write(deps, "PATCH", api_path("issues", params.issue_key), json=body)
+    path = api_path("issues", params.issue_key)
+    await write(deps, "PATCH", path, json=body, issue=params.issue_key, changes=EDITED)
 
 
 def _list_change(add: list[str] | None, remove: list[str] | None) -> dict[str, Any] | None:
@@ -221,7 +306,9 @@ def extended_patch(params: UpdateIssueExtendedParams) -> dict[str, Any]:
 async def update_issue_extended(deps: Deps, params: UpdateIssueExtendedParams, call: Call) -> None:
     """PATCH the detail pane's fields: text, priority, type, assignee, tags, followers."""
     path = api_path("issues", params.issue_key)
-    await write(deps, "PATCH", path, json=extended_patch(params))
+    await write(
+        deps, "PATCH", path, json=extended_patch(params), issue=params.issue_key, changes=EDITED
+    )
 
 
 def create_body(params: CreateIssueParams) -> dict[str, Any]:
@@ -255,4 +342,7 @@ async def patch_issue(deps: Deps, params: PatchIssueParams, call: Call) -> Issue
     """PATCH a raw Tracker body; `version` is the optimistic lock (a mismatch is a conflict)."""
     query = None if params.version is None else {"version": params.version}
     path = api_path("issues", params.issue_key)
-    return await _issue(deps, await write(deps, "PATCH", path, json=params.patch, params=query))
+    response = await write(
+        deps, "PATCH", path, json=params.patch, params=query, issue=params.issue_key, changes=EDITED
+    )
+    return await _issue(deps, response)

@@ -1,4 +1,4 @@
-"""System methods: `ping` and `version`."""
+"""System methods: `ping`, `version`, and `cache/clear`."""
 
 from __future__ import annotations
 
@@ -16,3 +16,9 @@ async def ping(deps: Deps, params: NoParams, call: Call) -> str:
 async def version(deps: Deps, params: NoParams, call: Call) -> VersionInfo:
     """The sidecar's name, version and protocol version."""
     return VersionInfo(name="ytracker-sidecar", version=__version__, protocol=PROTOCOL_VERSION)
+
+
+async def cache_clear(deps: Deps, params: NoParams, call: Call) -> None:
+    """Forget every cached answer of the signed-in account, in memory and on disk."""
+    deps.caches.forget_answers()
+    await deps.kept.clear()

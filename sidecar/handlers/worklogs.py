@@ -10,8 +10,11 @@ Must not know: how the frontend shows or sums entries.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+
+import msgspec
 
 from sidecar.api.issues import IssueKeyParams
 from sidecar.api.worklogs import LogWorkParams, TodayLoggedParams, WorklogEntry
@@ -20,6 +23,7 @@ from sidecar.handlers import convert
 from sidecar.handlers.cursor import read_all
 from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.durations import U64_MAX, parse_human_duration, tracker_seconds
+from sidecar.handlers.kept import ISSUE, TODAY_PREFIX, WORKLOGS, Stored, entry_key
 from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import write
 from sidecar.tracker import pagination
@@ -28,6 +32,7 @@ from sidecar.tracker.models import WorklogWire
 from sidecar.tracker.times import parse_tracker_time
 
 SEARCH_PER_PAGE = 100
+LOGGED = (WORKLOGS, ISSUE)  # the issue shows the time spent
 INVALID_START = "Invalid start: expected an ISO 8601 date-time or YYYY-MM-DD"
 
 
@@ -37,9 +42,15 @@ def _path(issue_key: str) -> str:
 
 async def get_issue_worklogs(deps: Deps, params: IssueKeyParams, call: Call) -> list[WorklogEntry]:
     """Every work log of an issue, oldest first (all cursor pages, no cap)."""
-    wires = await read_all(deps, _path(params.issue_key), WorklogWire)
-    hours = await deps.workday_hours()
-    return [convert.worklog(wire, hours, deps.keys) for wire in wires]
+
+    async def load() -> list[WorklogEntry]:
+        wires = await read_all(deps, _path(params.issue_key), WorklogWire)
+        hours = await deps.workday_hours()
+        return [convert.worklog(wire, hours, deps.keys) for wire in wires]
+
+    key = entry_key(WORKLOGS, params.issue_key)
+    stored = Stored("get_issue_worklogs", params, key, list[WorklogEntry])
+    return await deps.kept.read(call, stored, load)
 
 
 # --- log_work ------------------------------------------------------------------------------
@@ -74,7 +85,8 @@ def worklog_body(params: LogWorkParams, workday_hours: int, now: datetime) -> di
 async def log_work(deps: Deps, params: LogWorkParams, call: Call) -> None:
     """POST a work log: human duration → ISO 8601, starting now or at `start`."""
     body = worklog_body(params, await deps.workday_hours(), datetime.now(UTC))
-    await write(deps, "POST", _path(params.issue_key), json=body)
+    path = _path(params.issue_key)
+    await write(deps, "POST", path, json=body, issue=params.issue_key, changes=LOGGED, today=True)
 
 
 # --- today's total -------------------------------------------------------------------------
@@ -115,14 +127,22 @@ async def get_today_logged_seconds_for_issues(
     deps: Deps, params: TodayLoggedParams, call: Call
 ) -> int:
     """Seconds the signed-in user logged today on the given issues (0 for no issues)."""
-    return await today_logged_seconds(deps, params.issue_keys)
-
-
-async def today_logged_seconds(deps: Deps, issue_keys: list[str]) -> int:
-    """The today total, at background priority (the frontend and the tray's wrap-up ask)."""
-    if not issue_keys:
+    if not params.issue_keys:
         return 0
     today = datetime.now().astimezone().date()
+
+    async def load() -> int:
+        return await today_logged_seconds(deps, params.issue_keys, today)
+
+    return await deps.kept.read(call, _today_stored(params, today), load)
+
+
+async def today_logged_seconds(deps: Deps, issue_keys: list[str], today: date | None = None) -> int:
+    """The today total, at background priority (the frontend and the tray's wrap-up ask; only
+    the frontend's is kept in the disk cache)."""
+    if not issue_keys:
+        return 0
+    today = today or datetime.now().astimezone().date()
     since, until = day_bounds(today)
     login = await current_login(deps, background=True)
     wires = await pagination.all_pages(
@@ -136,3 +156,10 @@ async def today_logged_seconds(deps: Deps, issue_keys: list[str]) -> int:
         idempotent=True,
     )
     return today_seconds(wires, issue_keys, today, await deps.workday_hours())
+
+
+def _today_stored(params: TodayLoggedParams, today: date) -> Stored[int]:
+    """Kept per day and set of issues; any work logged through the sidecar drops them all."""
+    issues = msgspec.json.encode(sorted({key.strip().upper() for key in params.issue_keys}))
+    name = f"{TODAY_PREFIX}{today.isoformat()}:{hashlib.sha256(issues).hexdigest()[:32]}"
+    return Stored("get_today_logged_seconds_for_issues", params, name, int)

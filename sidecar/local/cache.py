@@ -129,12 +129,13 @@ class FreshCache(Generic[V]):
     def fresh_values(self) -> list[V]:
         return [kept.value for kept in self._entries.values() if self._is_fresh(kept)]
 
-    def put(self, key: Hashable, value: V, *, since: int | None = None) -> bool:
-        """Store `value`, computed from epoch `since` on; False when that epoch has passed."""
+    def put(self, key: Hashable, value: V, *, since: int | None = None, age_s: float = 0.0) -> bool:
+        """Store `value`, computed from epoch `since` on and fetched `age_s` seconds ago (a page
+        read back from disk is not new); False when that epoch has passed."""
         if self.keep_s <= 0 or not self._epoch.accepts(since):
             return False
         self._entries.pop(key, None)
-        self._entries[key] = _Kept(value, self._clock(), self._epoch.now())
+        self._entries[key] = _Kept(value, self._clock() - age_s, self._epoch.now())
         while len(self._entries) > self._limit:
             self._entries.popitem(last=False)
         return True

@@ -17,7 +17,10 @@ SpawnFn = Callable[..., Sidecar]
 @pytest.fixture
 def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
     """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end
-    (`tests/hostile/secret_audit.py`: their output and the test's files, audited last)."""
+    (`tests/hostile/secret_audit.py`: their output and the test's files, audited last).
+
+    Every sidecar of the test shares one disk cache folder in the test's temporary folder (never
+    the user's): a second sidecar of a test starts warm, one of the next test cold."""
     started: list[Sidecar] = []
 
     def _spawn(
@@ -26,7 +29,10 @@ def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
         cwd: Path | None = None,
         program: list[str] | None = None,
     ) -> Sidecar:
-        base = {"YTRACKER_CONFIG_DIR": str(tmp_path / "config")}
+        base = {
+            "YTRACKER_CONFIG_DIR": str(tmp_path / "config"),
+            "YTRACKER_CACHE_DIR": str(tmp_path / "cache"),
+        }
         sidecar = Sidecar(args, env={**base, **(env or {})}, cwd=cwd, program=program)
         started.append(sidecar)
         return sidecar

@@ -16,6 +16,7 @@ from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import clear_log, start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
+from tests.hostile.lifecycle import wait_for_request
 
 signed_in = fixtures.signed_in
 
@@ -92,7 +93,7 @@ def test_a_write_during_a_search_keeps_its_page_out_of_the_cache(
     select after its delay, so here the page already shows the change; Tracker need not)."""
     fake_tracker.faults.add("POST", r"^/v3/issues/_search$", delay_s=1.0)
     slow = signed_in.request("get_issues", DEFAULT)
-    time.sleep(0.3)  # the search is at Tracker, not yet answered
+    wait_for_request(fake_tracker, "POST", r"^/v3/issues/_search$")  # at Tracker, unanswered
     update = {"issueKey": "TEST-4", "assignee": "alice"}
     assert signed_in.result("update_issue_extended", update) is None
     assert "result" in signed_in.response(slow)

@@ -52,6 +52,7 @@ def make_app(fake: FakeTrackerServer, tmp_path: Path, env: dict[str, str] | None
         secrets="memory",
         cooldown_ms=0,
         config_dir=tmp_path / "config",
+        cache_dir=tmp_path / "cache",
     )
     return App(settings, MemoryStore(), ENV if env is None else env)
 

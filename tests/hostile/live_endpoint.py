@@ -57,6 +57,7 @@ class LiveEndpoint:
             ca_file=fake.ca_file,
             secrets="memory",
             config_dir=self.sandbox / "config",
+            cache_dir=self.sandbox / "cache",
             cooldown_ms=0,
             request_timeout_s=10.0,
             tray_interval_s=0,  # no background requests between the fuzzed ones

@@ -42,7 +42,9 @@ class Audit:
     findings: list[str] = field(default_factory=list)
     outputs: int = 0  # stdout/stderr streams scanned
     files: int = 0
+    cache_files: int = 0  # files under the disk cache folders, scanned after the whole run
     scanned_bytes: int = 0
+    cache_folders: set[Path] = field(default_factory=set)
     _pattern: re.Pattern[bytes] | None = None
 
     # -- what is secret --------------------------------------------------------------------
@@ -94,12 +96,22 @@ class Audit:
         self.outputs += 1
         self._scan(where, data)
 
-    def add_files(self, folder: Path) -> None:
+    def add_files(self, folder: Path) -> int:
+        """Scan every file under `folder`; how many there were."""
+        count = 0
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.is_symlink():
-                self.files += 1
+                count += 1
                 with path.open("rb") as file:
                     self._scan(str(path), file.read(MAX_FILE))
+        self.files += count
+        return count
+
+    def add_cache_folders(self) -> None:
+        """Every file of every disk cache folder of the run (store, WAL, index, set-aside)."""
+        for folder in sorted(self.cache_folders):
+            if folder.is_dir():
+                self.cache_files += self.add_files(folder)
 
     # -- looking ---------------------------------------------------------------------------
 
@@ -135,6 +147,7 @@ AUDIT = Audit()
 
 def record_spawned(request: Any, folder: Path, sidecars: list[Any]) -> None:
     """The e2e `spawn` fixture's report at teardown (see tests/e2e/conftest.py)."""
+    AUDIT.cache_folders.add(folder / "cache")
     fake = None
     if "fake_tracker_server" in request.fixturenames:
         fake = request.getfixturevalue("fake_tracker_server")

@@ -22,7 +22,8 @@ def test_a_whole_sign_in_life_at_debug_level(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
     """Code exchange, early refresh, refresh after a 401, a spent code, a failed download,
-    logout: every secret-bearing path once (the audit below checks what it wrote)."""
+    logout, a second sign-in whose reads stay in the disk cache: every secret-bearing path once
+    (the audit below checks what it wrote)."""
     fake_tracker.call(lambda s: setattr(s, "oauth_expires_in", 200))  # inside the refresh margin
     env = {**ENV, "TMPDIR": str(tmp_path), "HOME": str(tmp_path / "home")}
     sidecar = spawn(*fake_args(fake_tracker, "--log-level", "debug"), env=env)
@@ -30,7 +31,7 @@ def test_a_whole_sign_in_life_at_debug_level(
     assert sidecar.result("exchange_code", {"code": code, "orgId": ORG_ID}) is True
     assert sidecar.result("get_current_user")["login"] == "alice"
     fake_tracker.call(lambda s: [s.expire_token(t) for t, v in s.tokens.items() if v.client_id])
-    assert sidecar.result("get_current_user")["login"] == "alice"
+    assert sidecar.result("get_issue", {"issueKey": "TEST-1"})["key"] == "TEST-1"
     assert "error" in sidecar.call("exchange_code", {"code": code, "orgId": ORG_ID})
     fake_tracker.faults.add("GET", r"/attachments/302/", status=503, times=4)
     params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": str(tmp_path / "f")}
@@ -38,6 +39,12 @@ def test_a_whole_sign_in_life_at_debug_level(
     assert sidecar.result("download_attachment", params) is None  # a file for the audit
     assert sidecar.result("save_config", {"config": {"workday_hours": 7}}) is None
     assert sidecar.result("logout") is None
+    fake_tracker.call(lambda s: setattr(s, "oauth_expires_in", 31_536_000))  # no more refreshes
+    again = {"code": fake_tracker.issue_auth_code(), "orgId": ORG_ID}
+    assert sidecar.result("exchange_code", again) is True
+    assert sidecar.result("get_current_user")["login"] == "alice"
+    assert sidecar.result("get_issues", {"filter": {"assignee": "me()"}})["issues"]
+    assert sidecar.result("get_statuses")
     assert sidecar.stop() == 0
     assert "tracker request" in sidecar.stderr  # debug logging was on
 
@@ -58,11 +65,14 @@ def test_the_audit_finds_what_it_looks_for(tmp_path: Path) -> None:
 
 
 def test_no_known_secret_in_any_output_or_file_of_the_run() -> None:
-    counts = (AUDIT.outputs, AUDIT.files)
+    AUDIT.add_cache_folders()  # once more, against every secret of the whole run
+    counts = (AUDIT.outputs, AUDIT.files, AUDIT.cache_files)
     assert AUDIT.outputs >= 2 and AUDIT.files >= 2, counts  # at least the life above
+    assert AUDIT.cache_files >= 2, counts  # the life above left an index and an account store
     assert len(AUDIT.secrets) > 5
     assert AUDIT.findings == [], "\n".join(AUDIT.findings)
     print(
-        f"secret audit: {AUDIT.outputs} streams and {AUDIT.files} files, "
+        f"secret audit: {AUDIT.outputs} streams and {AUDIT.files} files "
+        f"({AUDIT.cache_files} in disk caches), "
         f"{AUDIT.scanned_bytes / 1e6:.1f} MB, {len(AUDIT.secrets)} secrets: no finding"
     )
