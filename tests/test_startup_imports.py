@@ -1,7 +1,8 @@
 """The path to `ready` stays light: heavy packages load after it (or on first use), not at import.
 
 aiohttp (~150 ms with its TLS contexts) loads in a worker thread once `ready` is out; keyring
-and cryptography load with the first keyring call. Each would add its import time to every
+and cryptography load with the first keyring call; sqlite3 loads on the disk cache's worker
+thread with the first store it opens. Each would add its import time to every
 start of the frozen binary. Checked in a fresh interpreter, by module presence, not by timing.
 """
 
@@ -10,7 +11,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("aiohttp", "keyring", "cryptography", "secretstorage", "truststore", "certifi")
+HEAVY = (
+    "aiohttp",
+    "keyring",
+    "cryptography",
+    "secretstorage",
+    "truststore",
+    "certifi",
+    "sqlite3",
+)
 
 
 def test_cli_and_app_import_no_heavy_package() -> None:

@@ -19,10 +19,11 @@ import msgspec
 from sidecar import PROTOCOL_VERSION
 from sidecar.api.base import NoParams
 from sidecar.api.local import TimerState, TimerStopped
-from sidecar.api.system import Progress, Ready
+from sidecar.api.system import CacheStale, Progress, Reachability, Ready
 from sidecar.api.tray import Notice, TrayState
 from sidecar.errors import RETRYABLE_KINDS, ErrorData, ErrorKind
 from sidecar.handlers import COMMANDS, describe
+from sidecar.handlers.kept import OFFLINE, ONLINE, STALE
 from sidecar.rpc import protocol
 from sidecar.wire_errors import KIND_CODES
 
@@ -98,6 +99,15 @@ SERVER_NOTIFICATIONS = (
     NotificationSpec(
         protocol.PROGRESS, Progress, "Bytes done/total of a running attachment download or upload."
     ),
+    NotificationSpec(
+        STALE,
+        CacheStale,
+        "Just before an answer read from the disk cache because Tracker could not be reached.",
+    ),
+    NotificationSpec(
+        OFFLINE, Reachability, "Tracker could not be reached (refused, DNS, TLS, a timeout)."
+    ),
+    NotificationSpec(ONLINE, Reachability, "Tracker answers again after `offline`."),
 )
 
 CLIENT_NOTIFICATIONS = (

@@ -30,7 +30,7 @@ T = TypeVar("T")
 log = logging.getLogger("sidecar.cache")
 
 READ_TIMEOUT_S = 1.0
-CLOSE_TIMEOUT_S = 0.5
+CLOSE_TIMEOUT_S = 0.3  # the whole stop must stay inside 2 s
 INDEX = "index.sqlite3"
 INDEX_MAX_BYTES = 256 * 1024
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")

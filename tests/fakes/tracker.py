@@ -24,6 +24,8 @@ API:
                  hold (the real answer, made only once `faults.release()` is called)
     requests, requests_to(method, path_regex), request_starts
     issue_auth_code(login=None), reset(), close()
+    stop_listening(), listen_again()    the port closed (connections refused), then open again
+                                        on the same port with the same state
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class FakeTrackerServer:
         ca.cert_pem.write_to_path(self.ca_file)
         server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ssl)
+        self._ssl = server_ssl
+        self._listening = True
         self.state = test_state()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -118,9 +122,21 @@ class FakeTrackerServer:
         """A fresh `test_state()`, no faults, an empty request log (stalled answers released)."""
         self.call(lambda s: s.reset_to(test_state()))
 
+    def stop_listening(self) -> None:
+        """Close the port: Tracker cannot be reached (connections are refused)."""
+        self._run(self._server.close())
+        self._listening = False
+
+    def listen_again(self) -> None:
+        """Serve the same state on the same port again."""
+        port = int(self.url.rsplit(":", 1)[1])
+        self._server = self._run(start(self.state, port=port, ssl_context=self._ssl))
+        self._listening = True
+
     def close(self) -> None:
         self.faults.clear()
-        self._run(self._server.close())
+        if self._listening:
+            self._run(self._server.close())
         self._stop_loop()
 
     def _stop_loop(self) -> None:

@@ -64,6 +64,21 @@ def test_the_audit_finds_what_it_looks_for(tmp_path: Path) -> None:
     ]
 
 
+def test_the_cache_folders_are_scanned_again_with_the_secrets_learnt_later(
+    tmp_path: Path,
+) -> None:
+    audit = Audit()
+    store = tmp_path / "cache" / "account-x.sqlite3"
+    store.parent.mkdir()
+    store.write_bytes(b"SQLite format 3\x00 ... y0_learnt-late-token ...")
+    audit.cache_folders.add(tmp_path / "cache")
+    audit.add_files(tmp_path)  # at the test's end the token is not known yet
+    audit.add_secret("y0_learnt-late-token", "a later test's token")
+    audit.add_cache_folders()
+    assert audit.findings == [f"a later test's token in {store}"]
+    assert audit.cache_files == 1
+
+
 def test_no_known_secret_in_any_output_or_file_of_the_run() -> None:
     AUDIT.add_cache_folders()  # once more, against every secret of the whole run
     counts = (AUDIT.outputs, AUDIT.files, AUDIT.cache_files)

@@ -54,6 +54,8 @@ export interface Methods {
   ping: { params: NoParams; result: string };
   /** The sidecar's name, version and protocol version. */
   version: { params: NoParams; result: VersionInfo };
+  /** Forget every cached answer of the signed-in account, in memory and on disk. */
+  "cache/clear": { params: NoParams; result: null };
   /** Whether YTRACKER_CLIENT_ID/YTRACKER_CLIENT_SECRET were passed in, and where sessions go. */
   get_client_credentials_info: { params: NoParams; result: ClientCredentialsInfo };
   /** True when a session is stored (no Tracker call). */
@@ -62,7 +64,7 @@ export interface Methods {
   exchange_code: { params: ExchangeCodeParams; result: boolean };
   /** Sign in with an existing OAuth or IAM token (federated users, live tests). */
   login_with_token: { params: LoginWithTokenParams; result: boolean };
-  /** Forget the session, caches and login; discard a running timer; empty the tray. */
+  /** Forget the session, caches and login; discard a running timer; empty the tray; delete */
   logout: { params: NoParams; result: null };
   /** GET /v3/myself → UserProfile (also primes the cached login). */
   get_current_user: { params: NoParams; result: UserProfile };
@@ -166,6 +168,7 @@ export type ResultOf<M extends MethodName> = Methods[M]["result"];
 export const METHOD_NAMES = [
   "ping",
   "version",
+  "cache/clear",
   "get_client_credentials_info",
   "has_session",
   "exchange_code",

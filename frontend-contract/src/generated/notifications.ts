@@ -2,9 +2,11 @@
 // Do not edit: change sidecar/api (or the handler table) and regenerate.
 
 import type {
+  CacheStale,
   CancelParams,
   Notice,
   Progress,
+  Reachability,
   Ready,
   TimerState,
   TimerStopped,
@@ -25,6 +27,12 @@ export interface Notifications {
   notify: Notice;
   /** Bytes done/total of a running attachment download or upload. */
   "$/progress": Progress;
+  /** Just before an answer read from the disk cache because Tracker could not be reached. */
+  "cache/stale": CacheStale;
+  /** Tracker could not be reached (refused, DNS, TLS, a timeout). */
+  offline: Reachability;
+  /** Tracker answers again after `offline`. */
+  online: Reachability;
 }
 
 /** Client → sidecar notifications. */
@@ -43,4 +51,7 @@ export const NOTIFICATION_NAMES = [
   "tray",
   "notify",
   "$/progress",
+  "cache/stale",
+  "offline",
+  "online",
 ] as const satisfies readonly NotificationName[];

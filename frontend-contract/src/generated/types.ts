@@ -31,6 +31,17 @@ export interface AttachmentPreview {
   data_base64: string;
 }
 
+/** Payload of `cache/stale`, sent just before an answer that comes from the disk cache (or
+the last good page in memory) because Tracker could not be reached: the request's `id`,
+`method` and `params` (as the sidecar read them, null members left out) and `ageMs`, how
+long ago that answer was fetched from Tracker. */
+export interface CacheStale {
+  id: number | string | null;
+  method: string;
+  params: Record<string, unknown>;
+  ageMs: number;
+}
+
 /** Params of the `$/cancelRequest` notification a client sends. */
 export interface CancelParams {
   id: number | string;
@@ -305,6 +316,9 @@ export interface Progress {
   done: number;
   total: number | null;
 }
+
+/** Payload of `offline` and `online`: Tracker stopped (or started again) being reachable. */
+export type Reachability = Record<string, never>;
 
 /** Payload of the `ready` notification, sent once at start. */
 export interface Ready {
