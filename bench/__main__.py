@@ -1,9 +1,9 @@
 """`python -m bench [--quick] [--only NAME ...]`: run the scenarios, print the table.
 
 Scenarios (each module's docstring says what it measures and its target):
-startup, percall, bulk, burst, cooldown, transfers, cache, reopen. `--quick` is the CI smoke:
-one run (three start-up rounds), small data. Missed targets are marked in the table; the exit
-code is non-zero only when a scenario fails to run. Needs the `dev` and `bench` extras
+startup, percall, bulk, burst, cooldown, transfers, cache, reopen, warm. `--quick` is the CI
+smoke: one run (three start-up rounds), small data. Missed targets are marked in the table; the
+exit code is non-zero only when a scenario fails to run. Needs the `dev` and `bench` extras
 (`bash scripts/bootstrap.sh dev,bench`); `bench/README.md` has the latest numbers.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from bench import bulk, burst, cache, cooldown, percall, reopen, startup, transfers
+from bench import bulk, burst, cache, cooldown, percall, reopen, startup, transfers, warm
 from bench.context import FULL, QUICK, Setup
 from bench.fake import BenchFake, instant_answers
 from bench.report import Row, table
@@ -34,6 +34,7 @@ SCENARIOS: dict[str, ModuleType] = {
     "transfers": transfers,
     "cache": cache,
     "reopen": reopen,
+    "warm": warm,
 }
 
 

@@ -14,6 +14,7 @@ work-log search).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, time as clock, timedelta
 from typing import Any
 
@@ -53,8 +54,14 @@ def sidecar_burst(setup: Setup) -> dict[str, float]:
         }
 
 
-def collect(sidecar: SidecarPipe, pending: set[int], issues_id: int) -> dict[int, float]:
-    """Read every answer; send the today total as soon as the issue list is in."""
+def collect(
+    sidecar: SidecarPipe,
+    pending: set[int],
+    issues_id: int,
+    on_issues: Callable[[], None] | None = None,
+) -> dict[int, float]:
+    """Read every answer; send the today total as soon as the issue list is in (after calling
+    `on_issues`)."""
     answered: dict[int, float] = {}
     while pending:
         message, at = sidecar.read()
@@ -64,6 +71,8 @@ def collect(sidecar: SidecarPipe, pending: set[int], issues_id: int) -> dict[int
         pending.discard(message["id"])
         answered[message["id"]] = at
         if message["id"] == issues_id:
+            if on_issues is not None:
+                on_issues()
             keys = [issue["key"] for issue in message["result"]["issues"]]
             today_id, line = sidecar.request_line(
                 "get_today_logged_seconds_for_issues", {"issueKeys": keys}

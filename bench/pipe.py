@@ -36,7 +36,10 @@ def sidecar_args(fake: BenchFake, cooldown_ms: int, extra: tuple[str, ...] = ())
 
 
 class SidecarPipe:
-    """One sidecar process, signed in to the fake as alice."""
+    """One sidecar process, signed in to the fake as alice (unless `sign_in=False`: then the
+    constructor returns as soon as it is spawned, `ready` unread, nothing sent).
+
+    Its disk cache is a folder of its own unless `cache_dir` names one (a warm start)."""
 
     def __init__(
         self,
@@ -46,6 +49,7 @@ class SidecarPipe:
         command: list[str] | None = None,
         extra: tuple[str, ...] = (),
         cache_dir: Path | None = None,
+        sign_in: bool = True,
     ) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="bench-sidecar-")
         scratch = Path(self._scratch.name)
@@ -55,6 +59,7 @@ class SidecarPipe:
             "YTRACKER_CACHE_DIR": str(cache_dir or scratch / "cache"),  # never the user's
         }
         self._stderr = (Path(self._scratch.name) / "stderr.log").open("wb")
+        self.spawned_at = time.perf_counter()
         self.proc = subprocess.Popen(
             [*(command or SIDECAR), *sidecar_args(fake, cooldown_ms, extra)],
             stdin=subprocess.PIPE,
@@ -67,8 +72,9 @@ class SidecarPipe:
         self.pid = self.proc.pid
         self._next_id = 0
         self._early: dict[Any, tuple[dict[str, Any], float]] = {}
-        self.wait_for_method("ready")
-        assert self.call("login_with_token", LOGIN_PARAMS) is True
+        if sign_in:
+            self.wait_for_method("ready")
+            assert self.call("login_with_token", LOGIN_PARAMS) is True
 
     @property
     def _in(self) -> IO[bytes]:

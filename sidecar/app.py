@@ -190,6 +190,8 @@ class App:
         )
         self.notify(READY, Ready(version=__version__, protocol=PROTOCOL_VERSION))
         _preload_http_stack()
+        if self.kept.disk is not None:
+            self.kept.disk.preload()
         self.tray.start()
         announce = asyncio.create_task(self._announce_store())
         try:
