@@ -126,6 +126,35 @@ def test_a_file_corrupted_under_an_open_store_is_set_aside_at_the_next_use(
     store.close()
 
 
+def test_stores_opened_at_the_same_moment_by_many_hands_are_one_new_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two sidecars started together on an empty folder: neither sets the other's new store
+    aside nor gives up on it (SQLite connections in threads lock as processes do)."""
+    failures: list[BaseException] = []
+
+    def open_and_put(path: Path, n: int) -> None:
+        try:
+            store = StoreFile(path, 1 << 20)
+            store.put(f"k{n}", b"v")
+            store.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    with caplog.at_level(logging.WARNING, "sidecar.cache"):
+        for round_ in range(40):
+            path = tmp_path / f"s{round_}.sqlite3"
+            hands = [threading.Thread(target=open_and_put, args=(path, n)) for n in range(4)]
+            for hand in hands:
+                hand.start()
+            for hand in hands:
+                hand.join()
+            with closing(sqlite3.connect(path)) as db:
+                assert db.execute("SELECT count(*) FROM entries").fetchone() == (4,)
+    assert failures == [] and "set aside" not in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir() if ".new" in p.name) == []
+
+
 # -- the worker -----------------------------------------------------------------------------
 
 

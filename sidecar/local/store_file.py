@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -93,18 +94,21 @@ class StoreFile:
             raise StoreUnusable(f"{self.path.name} could not be rebuilt: {exc}") from None
 
     def _open(self) -> sqlite3.Connection:
-        _create_private(self.path)
-        try:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreUnusable(f"cannot open {self.path}: {exc}") from None
-        try:
-            _prepare(db)
-        except BaseException:
-            db.close()
-            raise
-        _private_side_files(self.path)
-        return db
+        for _ in range(3):  # the file may be set aside by another process between two steps
+            if not self.path.exists():
+                _create_new(self.path)
+            try:
+                db = _connect(self.path)
+            except sqlite3.Error:
+                continue
+            try:
+                _prepare(db)
+            except BaseException:
+                db.close()
+                raise
+            _private_side_files(self.path)
+            return db
+        raise StoreUnusable(f"cannot open {self.path}")
 
     def set_aside(self, reason: str) -> None:
         """Rename the file (and its WAL) to `<name>.aside`, replacing an older one."""
@@ -247,15 +251,44 @@ class StoreFile:
             raise StoreUnusable(f"{self.path.name} could not be rebuilt: {exc}") from None
 
 
-def _create_private(path: Path) -> None:
-    """The file, created owner-only (SQLite gives its WAL and shared-memory files the same mode)."""
+def _connect(path: Path) -> sqlite3.Connection:
+    """The existing file (never a new empty one: that is `_create_new`'s job)."""
+    uri = f"{path.absolute().as_uri()}?mode=rw"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+
+def _create_new(path: Path) -> None:
+    """A new store, built whole under a temporary name and then linked into place, so no other
+    process ever opens it half made; if one was linked first, that one is used.
+
+    Owner-only (0600); SQLite gives its WAL and shared-memory files the same mode.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise StoreUnusable(f"cannot create {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
+        os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600))
+        with contextlib.closing(_connect(temporary)) as db:
+            _create_schema(db)
+        _link_or_keep(temporary, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnusable(f"cannot create {path}: {_reason(exc)}") from None
+    finally:
+        for suffix in ("", *SIDE_FILES):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{temporary}{suffix}")
+
+
+def _link_or_keep(temporary: Path, path: Path) -> None:
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process made it first
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(temporary, path)
+
+
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
 
 def _private_side_files(path: Path) -> None:
@@ -285,9 +318,14 @@ def _prepare(db: sqlite3.Connection) -> None:
 
 
 def _check_schema(db: sqlite3.Connection) -> None:
-    owner = db.execute("PRAGMA application_id").fetchone()[0]
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if owner == 0 and version == 0 and not db.execute("SELECT 1 FROM sqlite_master").fetchone():
+    db.execute("BEGIN")  # one snapshot: another process may be creating the file right now
+    try:
+        owner = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        empty = not db.execute("SELECT 1 FROM sqlite_master").fetchone()
+    finally:
+        db.execute("COMMIT")
+    if owner == 0 and version == 0 and empty:
         _create_schema(db)
     elif owner != APPLICATION_ID:
         raise _Unfit("is not a ytracker-sidecar cache")
