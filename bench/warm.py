@@ -29,7 +29,9 @@ from bench.report import Row, median
 
 NAME = "7 warm start"
 WINDOW_S = 1.0
-FLAGS = ("--cache-fresh-s", f"{WINDOW_S:g}")
+# The tray's own refresh at sign-in (a page-mode search and its today total) is not the
+# frontend's burst; a real start makes it too, at background priority.
+FLAGS = ("--cache-fresh-s", f"{WINDOW_S:g}", "--tray-interval-s", "0")
 
 
 def start(setup: Setup, cache_dir: Path) -> dict[str, float]:
