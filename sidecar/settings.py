@@ -128,7 +128,7 @@ the scroll (60 s), the search is re-opened after the rows already shown.
 Disk cache: what the user saw last is kept per account under --cache-dir (first
 pages, issues, comments, catalogs, the current user, transitions), so a start
 answers catalogs and the user from disk for --catalog-ttl-s and reads work when
-Tracker cannot be reached (each such answer is followed by a cache/stale
+Tracker cannot be reached (each such answer announced by a cache/stale
 notification). logout deletes the account's store; cache/clear empties it."""
 
 

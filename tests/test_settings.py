@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,43 @@ def test_the_tray_flags_and_their_env_twins() -> None:
     assert (settings([], env).tray_interval_s, settings([], env).no_notifications) == (0.0, True)
     assert settings(["--tray-interval-s", "60"], env).tray_interval_s == 60.0
     assert settings([], {"YTRACKER_NO_NOTIFICATIONS": "0"}).no_notifications is False
+
+
+def test_the_disk_cache_flags_and_their_env_twins(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings([])
+    assert (s.cache_dir, s.no_disk_cache, s.cache_max_mb, s.catalog_ttl_s) == (
+        None,
+        False,
+        64.0,
+        86400.0,
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    if sys.platform.startswith("linux"):
+        assert s.resolved_cache_dir() == Path("/xdg/ytracker-sidecar")
+    flags = ["--cache-dir", "~/c", "--no-disk-cache", "--cache-max-mb", "8", "--catalog-ttl-s", "0"]
+    s = settings(flags)
+    assert (s.cache_dir, s.no_disk_cache, s.cache_max_mb, s.catalog_ttl_s) == (
+        Path("~/c").expanduser(),
+        True,
+        8.0,
+        0.0,
+    )
+    env = {
+        "YTRACKER_CACHE_DIR": "/c",
+        "YTRACKER_NO_DISK_CACHE": "yes",
+        "YTRACKER_CACHE_MAX_MB": "1.5",
+        "YTRACKER_CATALOG_TTL_S": "60",
+    }
+    s = settings([], env)
+    assert (s.resolved_cache_dir(), s.no_disk_cache, s.cache_max_mb, s.catalog_ttl_s) == (
+        Path("/c"),
+        True,
+        1.5,
+        60.0,
+    )
+    for bad in (["--cache-max-mb", "lots"], ["--catalog-ttl-s", "-1"]):
+        with pytest.raises(SettingsError):
+            settings(bad)
 
 
 def test_env_twins_and_flag_precedence() -> None:
