@@ -253,7 +253,7 @@ async def test_only_a_read_of_the_current_session_with_no_write_since_is_stored(
 ) -> None:
     kept, session, _ = await kept_on(tmp_path)
     before_write = kept.mark()
-    kept.changed()
+    kept.changed(await kept.account())
     kept.store(USER, "from before the write", before_write)
     assert await stored_value(kept) is None
     before_sign_in = kept.mark()

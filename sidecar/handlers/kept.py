@@ -126,11 +126,9 @@ class Kept:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.disk, self.session, self.notify = disk, session, notify
-        self.catalog_ttl_s, self.revalidate_delay_s, self.clock = (
-            catalog_ttl_s,
-            revalidate_delay_s,
-            clock,
-        )
+        self.catalog_ttl_s = catalog_ttl_s
+        self.revalidate_delay_s = revalidate_delay_s
+        self.clock = clock
         self._epoch = 0
         self._binding: _Binding | None = None
         self._bind_lock = asyncio.Lock()
@@ -139,6 +137,7 @@ class Kept:
         self._pending: list[_Revalidation] = []
         self._revalidated: set[tuple[int, str]] = set()
         self._revalidating: asyncio.Task[None] | None = None
+        self._wiped: set[str] = set()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -259,13 +258,15 @@ class Kept:
         if mark.generation != binding.generation or binding.generation != self.session.generation:
             return
         account = account_name(binding.org_type, binding.org_id, login)
+        self._wiped.discard(account)  # signed in again after its logout
         if (binding.account, binding.login) != (account, login):
             binding.account, binding.login = account, login
             self.disk.remember(binding.fingerprint, Known(account, login))
 
-    async def prepare(self) -> None:
-        """Find the session's store now, so what comes next can invalidate it at once."""
-        await self._bound()
+    async def account(self) -> str | None:
+        """The session's store, when known (a write names it before it is sent)."""
+        binding = await self._bound()
+        return None if binding is None else binding.account
 
     async def _bound(self) -> _Binding | None:
         generation = self.session.generation
@@ -294,22 +295,23 @@ class Kept:
         known = await self.disk.lookup(fingerprint)
         if known is not None:
             binding.account, binding.login = known.account, known.login
+            self._wiped.discard(known.account)
         return binding
 
     # -- changes ------------------------------------------------------------------------------
 
-    def changed(self, keys: Iterable[str] = (), prefixes: Iterable[str] = ()) -> None:
-        """A write may have changed Tracker: nothing read before it is stored any more, the
-        stored lists are no longer fresh (kept as last good), and `keys` (and everything under
-        `prefixes`) are deleted. Call `prepare()` before the write."""
+    def changed(
+        self, account: str | None, keys: Iterable[str] = (), prefixes: Iterable[str] = ()
+    ) -> None:
+        """A write may have changed Tracker: nothing read before it is stored any more, and in
+        `account`'s store (the one `account()` named before the write, even if the session was
+        refreshed meanwhile) the lists are no longer fresh (kept as last good) and `keys` (and
+        everything under `prefixes`) are deleted."""
         self._epoch += 1
-        binding = self._binding
-        if self.disk is None or binding is None or binding.account is None:
+        if self.disk is None or account is None or account in self._wiped:
             return
-        if binding.generation != self.session.generation:
-            return
-        self.disk.mark_stale(binding.account, LIST_PREFIX)
-        self.disk.delete(binding.account, keys, prefixes)
+        self.disk.mark_stale(account, LIST_PREFIX)
+        self.disk.delete(account, keys, prefixes)
 
     async def clear(self) -> None:
         """`cache/clear`: the account's store is emptied; reads in flight are not stored."""
@@ -334,6 +336,7 @@ class Kept:
         self._epoch += 1
         self._pending.clear()
         if self.disk is not None and account is not None:
+            self._wiped.add(account)  # a write still in flight must not make it again
             await self.disk.forget(account)
 
     # -- revalidation -------------------------------------------------------------------------

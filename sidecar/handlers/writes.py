@@ -60,7 +60,7 @@ async def invalidated(
     this happens in `finally`; only a request that provably never left (no connection was
     made) changes nothing.
     """
-    await deps.kept.prepare()
+    account = await deps.kept.account()
     landed = True
     try:
         yield
@@ -71,7 +71,7 @@ async def invalidated(
         if landed:
             deps.caches.after_mutation()
             keys = [entry_key(kind, issue) for kind in changes] if issue else []
-            deps.kept.changed(keys, [TODAY_PREFIX] if today else [])
+            deps.kept.changed(account, keys, [TODAY_PREFIX] if today else [])
 
 
 def present(**members: Any) -> dict[str, Any]:

@@ -36,9 +36,9 @@ from tests.e2e.cached import (
     the_store,
     warm,
 )
-from tests.e2e.conftest import SpawnFn
+from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.signed_in import LOGIN, clear_log, start_signed_in
-from tests.fakes.tracker import FakeTrackerServer
+from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, FakeTrackerServer
 from tests.hostile.lifecycle import wait_for_request
 
 
@@ -215,6 +215,24 @@ def test_a_write_drops_what_it_changes_and_ends_the_lists_freshness_on_disk(
         key: 1 for key in after if key.startswith("list:")
     }
     assert any(key.startswith("list:") for key in after)
+
+
+def test_a_write_whose_token_was_refreshed_on_the_way_still_invalidates_the_store(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    """The write gets a 401, the session is refreshed (a new session generation) and the write
+    is sent again: what it changed is still dropped from the account's store."""
+    env = {"YTRACKER_CLIENT_ID": CLIENT_ID, "YTRACKER_CLIENT_SECRET": CLIENT_SECRET}
+    sidecar = spawn(*fake_args(fake_tracker), env=env)
+    code = {"code": fake_tracker.issue_auth_code(), "orgId": ORG_ID}
+    assert sidecar.result("exchange_code", code) is True
+    assert sidecar.result("get_current_user")["login"] == "alice"
+    assert sidecar.result("get_issue", ISSUE)["key"] == "TEST-1"
+    fake_tracker.call(lambda s: [s.expire_token(t) for t, v in s.tokens.items() if v.client_id])
+    assert sidecar.result("update_issue", {**ISSUE, "summary": "After a refresh"}) is None
+    assert [r.path for r in fake_tracker.requests_to("POST", "/oauth/token")]  # refreshed
+    assert sidecar.stop() == 0
+    assert "issue:TEST-1" not in the_store(tmp_path)
 
 
 # -- the account's store --------------------------------------------------------------------
