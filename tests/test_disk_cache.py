@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -211,6 +213,20 @@ async def test_the_index_finds_the_account_of_a_token_and_forget_removes_both(
     assert (await cache.lookup("fp1"), await cache.lookup("fp2")) == (None, None)
     assert await cache.lookup("fp3") == Known("other", "bob")
     assert not (tmp_path / "cache" / store_file_name("acc")).exists()
+    await cache.close()
+
+
+async def test_stores_a_killed_process_left_half_made_are_swept_away(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old, young = folder / ".index.sqlite3.1.2.new", folder / ".index.sqlite3.3.4.new"
+    for path in (old, young, Path(f"{old}-wal")):
+        path.write_bytes(b"half")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    os.utime(f"{old}-wal", (time.time() - 120, time.time() - 120))
+    cache = DiskCache(folder, 1 << 20)
+    assert await cache.lookup("fp") is None
+    assert sorted(p.name for p in folder.glob(".*")) == [young.name]  # still being made
     await cache.close()
 
 

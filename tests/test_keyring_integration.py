@@ -45,6 +45,7 @@ from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, TOKEN, FakeTra
 
 pytestmark = pytest.mark.keyring_integration
 spawn = e2e.spawn  # spawned sidecars, stopped at the end of each test
+cache_dir = e2e.cache_dir  # their disk cache folder
 
 ENV = {"YTRACKER_CLIENT_ID": CLIENT_ID, "YTRACKER_CLIENT_SECRET": CLIENT_SECRET}
 RELOGIN = "Not authenticated. Sign in again to continue."

@@ -26,6 +26,7 @@ pytestmark = [
     ),
 ]
 spawn = e2e.spawn
+cache_dir = e2e.cache_dir
 TIMEOUT = 60.0
 CATALOGS = (
     "get_statuses",

@@ -43,7 +43,8 @@ export interface Started {
   stop: () => Promise<void>;
 }
 
-/** Spawn the real sidecar with `args`, a private config dir and fast retries. */
+/** Spawn the real sidecar with `args`, a private config dir (its disk cache inside it, never the
+ * user's) and fast retries. */
 export function start(args: string[], options: ClientOptions & { env?: NodeJS.ProcessEnv } = {}): Started {
   const configDir = mkdtempSync(join(tmpdir(), "ytracker-ts-"));
   const base = sidecarCommand();
@@ -53,7 +54,13 @@ export function start(args: string[], options: ClientOptions & { env?: NodeJS.Pr
     command: base.command,
     args: [...base.args, ...args, "--config-dir", configDir],
     cwd: REPO,
-    env: { ...process.env, YTRACKER_RETRY_SLEEP_SCALE: "0", YTRACKER_SECRETS: "memory", ...options.env },
+    env: {
+      ...process.env,
+      YTRACKER_RETRY_SLEEP_SCALE: "0",
+      YTRACKER_SECRETS: "memory",
+      YTRACKER_CACHE_DIR: join(configDir, "cache"),
+      ...options.env,
+    },
     onStderr: (text) => (stderr += text),
   };
   const client = startSidecar(spawnOptions);

@@ -92,7 +92,10 @@ for (const raw of [false, true]) {
     it("calls, notifications through listen(), and a clean close via shutdown + exit", async () => {
       const fake = await FakeTracker.start();
       const command = new FakeCommand(
-        [...fake.args("--secrets", "memory", "--log-level", "debug", "--config-dir", REPO + "/frontend-contract/dist/tauri-config")],
+        [
+          ...fake.args("--secrets", "memory", "--log-level", "debug", "--config-dir", REPO + "/frontend-contract/dist/tauri-config"),
+          "--no-disk-cache", // never the user's cache folder
+        ],
         raw,
       );
       let stderr = "";

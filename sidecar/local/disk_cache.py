@@ -12,9 +12,11 @@ Must not know: sessions, Tracker, what the values are (`handlers/kept.py` decide
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -34,6 +36,7 @@ CLOSE_TIMEOUT_S = 0.3  # the whole stop must stay inside 2 s
 INDEX = "index.sqlite3"
 INDEX_MAX_BYTES = 256 * 1024
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+LEFTOVER_AGE_S = 60.0  # a store still being made is younger than this
 
 
 class Known(msgspec.Struct, frozen=True):
@@ -137,7 +140,9 @@ class DiskCache:
         from sidecar.local.store_file import StoreFile
 
         cap = INDEX_MAX_BYTES if name == INDEX else self.max_bytes
-        _private_folder(self.folder)
+        if not self._files:  # the first file of this process
+            _private_folder(self.folder)
+            _sweep_leftovers(self.folder)
         return StoreFile(self.folder / name, cap)
 
     def _guarded(self, job: Callable[[], T]) -> T:
@@ -220,6 +225,15 @@ def _private_folder(folder: Path) -> None:
             folder.chmod(0o700)
         except OSError as exc:
             log.debug("cache folder %s keeps its mode: %s", folder, exc)
+
+
+def _sweep_leftovers(folder: Path) -> None:
+    """Stores a killed process was making (`.<name>.<pid>.<thread>.new`) and never finished."""
+    now = time.time()
+    for path in folder.glob(".*.new*"):
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > LEFTOVER_AGE_S:
+                path.unlink()
 
 
 def _store_paths(path: Path) -> list[Path]:

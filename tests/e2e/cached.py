@@ -1,8 +1,8 @@
 """Helpers for the disk cache tests: the reads every store answers, and looking into a store.
 
 `warm(spawn, fake)` leaves one sidecar's answers to `READS` in the test's cache folder (the
-`spawn` fixture's YTRACKER_CACHE_DIR, `cache_of(tmp_path)`); `rows(path)` and `the_store(tmp_path)`
-read a store's entries straight from SQLite, as any tool could.
+`cache_dir` fixture, the `spawn` fixture's YTRACKER_CACHE_DIR); `rows(path)` and
+`the_store(cache_dir)` read a store's entries straight from SQLite, as any tool could.
 """
 
 from __future__ import annotations
@@ -52,10 +52,6 @@ SEARCH = r"^/v3/issues/_search$"
 # -- helpers --------------------------------------------------------------------------------
 
 
-def cache_of(tmp_path: Path) -> Path:
-    return tmp_path / "cache"  # the `spawn` fixture's YTRACKER_CACHE_DIR
-
-
 def account_stores(folder: Path) -> list[Path]:
     return sorted(folder.glob("account-*.sqlite3"))
 
@@ -67,8 +63,8 @@ def rows(path: Path) -> dict[str, tuple[bytes, float, int]]:
     return {key: (bytes(value), at, stale) for key, value, at, stale in found}
 
 
-def the_store(tmp_path: Path) -> dict[str, tuple[bytes, float, int]]:
-    [path] = account_stores(cache_of(tmp_path))
+def the_store(folder: Path) -> dict[str, tuple[bytes, float, int]]:
+    [path] = account_stores(folder)
     return rows(path)
 
 

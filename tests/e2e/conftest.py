@@ -15,12 +15,20 @@ SpawnFn = Callable[..., Sidecar]
 
 
 @pytest.fixture
-def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
-    """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end
-    (`tests/hostile/secret_audit.py`: their output and the test's files, audited last).
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The disk cache folder of this test's sidecars: never the user's, and not inside
+    `tmp_path`, whose files some tests count."""
+    return tmp_path_factory.mktemp("disk-cache")
 
-    Every sidecar of the test shares one disk cache folder in the test's temporary folder (never
-    the user's): a second sidecar of a test starts warm, one of the next test cold."""
+
+@pytest.fixture
+def spawn(tmp_path: Path, cache_dir: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
+    """Start sidecars for this test; each is stopped (EOF) and checked for secrets at the end
+    (`tests/hostile/secret_audit.py`: their output, the test's files and its disk cache, audited
+    last).
+
+    Every sidecar of the test shares one disk cache folder (`cache_dir`): a second sidecar of a
+    test starts warm, one of the next test cold."""
     started: list[Sidecar] = []
 
     def _spawn(
@@ -31,7 +39,7 @@ def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
     ) -> Sidecar:
         base = {
             "YTRACKER_CONFIG_DIR": str(tmp_path / "config"),
-            "YTRACKER_CACHE_DIR": str(tmp_path / "cache"),
+            "YTRACKER_CACHE_DIR": str(cache_dir),
         }
         sidecar = Sidecar(args, env={**base, **(env or {})}, cwd=cwd, program=program)
         started.append(sidecar)
@@ -40,7 +48,7 @@ def spawn(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SpawnFn]:
     yield _spawn
     for sidecar in started:
         sidecar.stop()
-    record_spawned(request, tmp_path, started)
+    record_spawned(request, tmp_path, started, cache_dir)
 
 
 def fake_args(fake: Any, *extra: str) -> list[str]:

@@ -29,7 +29,6 @@ from tests.e2e.cached import (
     READS,
     SEARCH,
     account_stores,
-    cache_of,
     order,
     read_all,
     rows,
@@ -67,10 +66,10 @@ def test_a_restart_asks_nothing_for_catalogs_the_user_or_the_recent_list(
 
 
 def test_without_the_disk_cache_a_restart_asks_everything_again(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     warm(spawn, fake_tracker, "--no-disk-cache")
-    assert not cache_of(tmp_path).exists()
+    assert list(cache_dir.iterdir()) == []
     again = start_signed_in(spawn, fake_tracker, "--no-disk-cache")
     for method, params in READS[:9]:
         again.result(method, params)
@@ -78,7 +77,7 @@ def test_without_the_disk_cache_a_restart_asks_everything_again(
 
 
 def test_what_came_from_disk_is_fetched_again_in_the_background_after_the_first_list(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     warm(spawn, fake_tracker)
     renamed = {"en": "Brand new", "ru": "Brand new"}
@@ -188,28 +187,28 @@ def test_with_nothing_stored_an_offline_read_fails_as_before(
 
 
 def test_a_write_while_offline_fails_retryable_and_leaves_the_store_unchanged(
-    own_fake: FakeTrackerServer, spawn: SpawnFn, tmp_path: Path
+    own_fake: FakeTrackerServer, spawn: SpawnFn, cache_dir: Path
 ) -> None:
     warm(spawn, own_fake)
     own_fake.stop_listening()
     sidecar = start_signed_in(spawn, own_fake)
-    before = the_store(tmp_path)
+    before = the_store(cache_dir)
     update = {"issueKey": "TEST-1", "summary": "Offline edit"}
     for method, params in [("update_issue", update), ("add_comment", {**ISSUE, "text": "hi"})]:
         error = sidecar.error(method, params)
         assert (error["data"]["kind"], error["data"]["retryable"]) == ("network", True)
     assert sidecar.stop() == 0
-    assert the_store(tmp_path) == before
+    assert the_store(cache_dir) == before
 
 
 def test_a_write_drops_what_it_changes_and_ends_the_lists_freshness_on_disk(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     warm(spawn, fake_tracker)
     sidecar = start_signed_in(spawn, fake_tracker)
     assert sidecar.result("add_comment", {**ISSUE, "text": "Seen"}) is None
     assert sidecar.stop() == 0
-    after = the_store(tmp_path)
+    after = the_store(cache_dir)
     assert "comments:TEST-1" not in after and "issue:TEST-1" in after
     assert {key: stale for key, (_, _, stale) in after.items() if key.startswith("list:")} == {
         key: 1 for key in after if key.startswith("list:")
@@ -218,7 +217,7 @@ def test_a_write_drops_what_it_changes_and_ends_the_lists_freshness_on_disk(
 
 
 def test_a_write_whose_token_was_refreshed_on_the_way_still_invalidates_the_store(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     """The write gets a 401, the session is refreshed (a new session generation) and the write
     is sent again: what it changed is still dropped from the account's store."""
@@ -232,25 +231,25 @@ def test_a_write_whose_token_was_refreshed_on_the_way_still_invalidates_the_stor
     assert sidecar.result("update_issue", {**ISSUE, "summary": "After a refresh"}) is None
     assert [r.path for r in fake_tracker.requests_to("POST", "/oauth/token")]  # refreshed
     assert sidecar.stop() == 0
-    assert "issue:TEST-1" not in the_store(tmp_path)
+    assert "issue:TEST-1" not in the_store(cache_dir)
 
 
 # -- the account's store --------------------------------------------------------------------
 
 
 def test_logout_deletes_the_accounts_store_files(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     sidecar = start_signed_in(spawn, fake_tracker)
     read_all(sidecar, READS[:9])
-    assert account_stores(cache_of(tmp_path))
+    assert account_stores(cache_dir)
     assert sidecar.result("logout") is None
-    assert [p.name for p in cache_of(tmp_path).iterdir() if "account" in p.name] == []
-    assert rows(cache_of(tmp_path) / "index.sqlite3") == {}
+    assert [p.name for p in cache_dir.iterdir() if "account" in p.name] == []
+    assert rows(cache_dir / "index.sqlite3") == {}
 
 
 def test_cache_clear_empties_the_store_and_the_memory(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     sidecar = start_signed_in(spawn, fake_tracker)
     read_all(sidecar, READS[:9])
@@ -260,11 +259,11 @@ def test_cache_clear_empties_the_store_and_the_memory(
     assert sidecar.result("get_statuses")
     assert [r.path for r in fake_tracker.requests] == ["/v3/myself", "/v3/statuses"]
     assert sidecar.stop() == 0
-    assert set(the_store(tmp_path)) == {"user", "catalog::statuses"}
+    assert set(the_store(cache_dir)) == {"user", "catalog::statuses"}
 
 
 def test_an_answer_that_arrives_after_a_sign_in_as_someone_else_is_not_stored(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     sidecar = start_signed_in(spawn, fake_tracker)
     fake_tracker.faults.add("GET", r"^/v3/issues/TEST-1$", delay_s=2.0)
@@ -276,15 +275,16 @@ def test_an_answer_that_arrives_after_a_sign_in_as_someone_else_is_not_stored(
     assert sidecar.response(held)["result"]["key"] == "TEST-1"  # alice's, to her request
     assert sidecar.result("get_issue", {"issueKey": "TEST-4"})["key"] == "TEST-4"
     assert sidecar.stop() == 0
-    assert set(the_store(tmp_path)) == {"user", "issue:TEST-4"}
+    assert set(the_store(cache_dir)) == {"user", "issue:TEST-4"}
 
 
 def test_the_folder_and_the_files_are_the_users_alone(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     if os.name != "posix":
         pytest.skip("modes are POSIX")
+    cache_dir.chmod(0o755)  # a folder that was there, open to all: narrowed
     warm(spawn, fake_tracker)
-    folder = cache_of(tmp_path)
+    folder = cache_dir
     assert folder.stat().st_mode & 0o777 == 0o700
     assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}

@@ -1,13 +1,14 @@
-"""Fixtures of the hostile suite: the e2e `spawn` fixture (so every sidecar started here is in
-the secret audit too), and the audit test moved last so it sees the whole run's output."""
+"""Fixtures of the hostile suite: the e2e `spawn` fixture and its `cache_dir` (so every sidecar
+started here is in the secret audit too), and the audit test moved last so it sees the whole
+run's output."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import spawn
+from tests.e2e.conftest import cache_dir, spawn
 
-__all__ = ["spawn"]
+__all__ = ["cache_dir", "spawn"]
 
 AUDIT_TEST = "test_secrets_audit.py"
 

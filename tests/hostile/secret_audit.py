@@ -145,10 +145,11 @@ def _pattern_of(secret: str) -> bytes:
 AUDIT = Audit()
 
 
-def record_spawned(request: Any, folder: Path, sidecars: list[Any]) -> None:
+def record_spawned(request: Any, folder: Path, sidecars: list[Any], cache: Path) -> None:
     """The e2e `spawn` fixture's report at teardown (see tests/e2e/conftest.py)."""
-    AUDIT.cache_folders.add(folder / "cache")
+    AUDIT.cache_folders.add(cache)
     fake = None
     if "fake_tracker_server" in request.fixturenames:
         fake = request.getfixturevalue("fake_tracker_server")
     AUDIT.record(request.node.nodeid, sidecars, folder, fake)
+    AUDIT.add_files(cache)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cached import READS, account_stores, cache_of, read_all, warm
+from tests.e2e.cached import READS, account_stores, read_all, warm
 from tests.e2e.conftest import SpawnFn, fake_args
 from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import LOGIN, clear_log, start_signed_in
@@ -27,8 +27,8 @@ LOCAL = READS[:9]  # the user, the catalogs, the list: all answered from a warm 
 ISSUES = ("TEST-1", "TEST-2", "TEST-3", "TEST-4", "TEST-5", "TEST-6", "OPS-1", "OPS-2")
 
 
-def store_path(tmp_path: Path) -> Path:
-    [path] = account_stores(cache_of(tmp_path))
+def store_path(cache_dir: Path) -> Path:
+    [path] = account_stores(cache_dir)
     return path
 
 
@@ -51,10 +51,10 @@ def cut_points(size: int) -> list[int]:
 
 @pytest.mark.parametrize("which", [0, 1, 2], ids=["in the header", "in the pages", "later"])
 def test_a_store_truncated_at_a_random_byte_is_set_aside_and_rebuilt(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path, which: int
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path, which: int
 ) -> None:
     expected = warm(spawn, fake_tracker)
-    path = store_path(tmp_path)
+    path = store_path(cache_dir)
     with path.open("r+b") as file:
         file.truncate(cut_points(path.stat().st_size)[which])
     sidecar = start_signed_in(spawn, fake_tracker)
@@ -66,10 +66,10 @@ def test_a_store_truncated_at_a_random_byte_is_set_aside_and_rebuilt(
 
 
 def test_a_store_of_a_newer_schema_is_set_aside_and_rebuilt(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     expected = warm(spawn, fake_tracker)
-    with closing(sqlite3.connect(store_path(tmp_path))) as db:
+    with closing(sqlite3.connect(store_path(cache_dir))) as db:
         db.execute("PRAGMA user_version = 2")
     sidecar = start_signed_in(spawn, fake_tracker)
     answers_as_before(sidecar, expected)
@@ -79,10 +79,10 @@ def test_a_store_of_a_newer_schema_is_set_aside_and_rebuilt(
 
 
 def test_a_file_that_is_not_a_store_is_set_aside_and_rebuilt(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     expected = warm(spawn, fake_tracker)
-    store_path(tmp_path).write_bytes(b"not a database, just a file in the way\n" * 100)
+    store_path(cache_dir).write_bytes(b"not a database, just a file in the way\n" * 100)
     sidecar = start_signed_in(spawn, fake_tracker)
     answers_as_before(sidecar, expected)
     assert sidecar.stop() == 0
@@ -104,10 +104,10 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def test_a_store_locked_by_another_process_is_set_aside_and_rebuilt(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     expected = warm(spawn, fake_tracker)
-    with locked(store_path(tmp_path)):
+    with locked(store_path(cache_dir)):
         sidecar = start_signed_in(spawn, fake_tracker)
         answers_as_before(sidecar, expected)
         assert sidecar.stop() == 0
@@ -116,12 +116,12 @@ def test_a_store_locked_by_another_process_is_set_aside_and_rebuilt(
 
 
 def test_a_read_only_cache_folder_means_no_disk_cache_and_a_warning(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     if os.name != "posix" or os.geteuid() == 0:
         pytest.skip("needs POSIX modes that bind (not root)")
     expected = warm(spawn, fake_tracker)
-    folder = cache_of(tmp_path)
+    folder = cache_dir
     before = sorted(p.name for p in folder.iterdir())
     folder.chmod(0o500)
     try:
@@ -148,7 +148,7 @@ def test_a_cache_folder_that_cannot_be_made_means_no_disk_cache_and_a_warning(
 
 
 def test_two_sidecars_writing_one_store_at_once_leave_it_whole(
-    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, cache_dir: Path
 ) -> None:
     window = ("--cache-fresh-s", "0")
     pair = [start_signed_in(spawn, fake_tracker, *window) for _ in range(2)]
@@ -166,7 +166,7 @@ def test_two_sidecars_writing_one_store_at_once_leave_it_whole(
     for sidecar in pair:
         assert sidecar.stop() == 0
         assert "set aside" not in sidecar.stderr and "disk cache" not in sidecar.stderr
-    with closing(sqlite3.connect(store_path(tmp_path))) as db:
+    with closing(sqlite3.connect(store_path(cache_dir))) as db:
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         kept = {key for (key,) in db.execute("SELECT key FROM entries")}
     assert {f"issue:{key}" for key in ISSUES} <= kept
