@@ -211,6 +211,11 @@ describe("every method against the fake Tracker", () => {
     assert.ok((await call("get_users")).some((u) => u.login === "bob"));
   });
 
+  it("disk cache: cache/clear forgets every cached answer; the next read asks Tracker", async () => {
+    assert.equal(await call("cache/clear"), null);
+    assert.ok((await call("get_statuses")).some((e) => e.key === "open"));
+  });
+
   it("transitions: list and execute", async () => {
     const transitions = await call("get_transitions", { issueKey: "TEST-4" });
     const start = transitions.find((t) => t.to_status?.key === "inProgress")!;
