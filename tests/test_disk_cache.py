@@ -216,6 +216,22 @@ async def test_the_index_finds_the_account_of_a_token_and_forget_removes_both(
     await cache.close()
 
 
+async def test_puts_are_held_briefly_written_together_and_seen_by_reads_at_once(
+    tmp_path: Path,
+) -> None:
+    cache = DiskCache(tmp_path / "cache", 1 << 20)
+    for key, value in [("a", b"1"), ("a", b"2"), ("b", b"3")]:
+        cache.put("acc", key, value)
+    held = await cache.get("acc", "a")
+    assert held is not None and held.value == b"2"
+    assert not (tmp_path / "cache").exists()  # nothing written yet
+    cache.delete("acc", ["b"])  # ordered after the puts it follows
+    assert await cache.get("acc", "b") is None
+    await cache.close()
+    with closing(sqlite3.connect(tmp_path / "cache" / store_file_name("acc"))) as db:
+        assert db.execute("SELECT key, value FROM entries").fetchall() == [("a", b"2")]
+
+
 async def test_stores_a_killed_process_left_half_made_are_swept_away(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     folder.mkdir()

@@ -157,6 +157,7 @@ class Kept:
         the background by `revalidate`), else `load()`, stored; the stored one, whatever its
         age, when Tracker cannot be reached."""
         mark = self.mark()
+        await self._bound()  # the store its answer goes to (a lookup once per session)
         if fresh_s > 0:
             hit = await self.fresh(stored, fresh_s)
             if hit is not None:

@@ -5,14 +5,19 @@ Owns: the folder (0700), the file names (`account-<hash>.sqlite3`, the hash of t
 token fingerprint (a one-way hash of the token with its organization: the index maps it to the
 account, so a start finds the right store without asking Tracker who the user is), the one
 worker thread every SQLite call runs on, the time limit on waiting for it (a read that does not
-come back in time is a miss; writes are posted and never waited for), and running without a
-disk store, with one warning, when the folder cannot hold one (read-only, not a folder).
+come back in time is a miss; writes are posted and never waited for), the write-behind of puts
+(held on the event loop for FLUSH_DELAY_S and written in one transaction, the latest value per
+key, so a stream of reads costs a stream of commits nowhere; a read meanwhile sees them, and any
+other change is ordered after them), and running without a disk store, with one warning, when
+the folder cannot hold one (read-only, not a folder).
 Must not know: sessions, Tracker, what the values are (`handlers/kept.py` decides).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -23,10 +28,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
+from sidecar.local.cache_entry import Entry
 from sidecar.local.worker import Worker, WorkerTimeout
 
 if TYPE_CHECKING:  # sqlite3 loads on the worker thread with the first store, never before `ready`
-    from sidecar.local.store_file import Entry, StoreFile
+    from sidecar.local.store_file import StoreFile
 
 T = TypeVar("T")
 log = logging.getLogger("sidecar.cache")
@@ -37,6 +43,7 @@ INDEX = "index.sqlite3"
 INDEX_MAX_BYTES = 256 * 1024
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 LEFTOVER_AGE_S = 60.0  # a store still being made is younger than this
+FLUSH_DELAY_S = 0.5
 
 
 class Known(msgspec.Struct, frozen=True):
@@ -77,6 +84,8 @@ class DiskCache:
         self.usable = True  # False once the folder turned out unable to hold a store
         self._worker = Worker("disk-cache")
         self._files: dict[str, StoreFile] = {}  # touched on the worker thread only
+        self._pending: dict[str, dict[str, Entry]] = {}  # account → key → entry, on the loop
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     def preload(self) -> None:
         """Load sqlite3 and open the index now, on the worker thread, so the first read finds
@@ -101,31 +110,57 @@ class DiskCache:
     # -- an account's entries -----------------------------------------------------------------
 
     async def get(self, account: str, key: str) -> Entry | None:
+        held = self._pending.get(account, {}).get(key)
+        if held is not None:
+            return held
         return await self._read(lambda: self._store(account).get(key))
 
     def put(self, account: str, key: str, value: bytes) -> None:
-        self._post(lambda: self._store(account).put(key, value))
+        """Store `value` (written with the next flush, at most FLUSH_DELAY_S from now)."""
+        if not self.usable:
+            return
+        self._pending.setdefault(account, {})[key] = Entry(value, time.time(), False)
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(FLUSH_DELAY_S, self.flush)
+
+    def flush(self) -> None:
+        """Post every held put, one transaction per store."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        pending, self._pending = self._pending, {}
+        for account, entries in pending.items():
+            rows = [(key, entry.value, entry.stored_at) for key, entry in entries.items()]
+            self._post(functools.partial(self._put_many, account, rows))
 
     def delete(self, account: str, keys: Iterable[str], prefixes: Iterable[str] = ()) -> None:
         keys, prefixes = list(keys), list(prefixes)
+        self.flush()  # a put made before the delete must not outlive it
         self._post(lambda: self._store(account).delete(keys, prefixes))
 
     def mark_stale(self, account: str, prefix: str) -> None:
+        self.flush()
         self._post(lambda: self._store(account).mark_stale(prefix))
 
     async def clear(self, account: str) -> None:
+        self._pending.pop(account, None)
         await self._read(lambda: self._store(account).clear())
 
     async def forget(self, account: str) -> None:
         """Delete the account's store files and every index entry that leads to it."""
+        self._pending.pop(account, None)
         await self._read(lambda: self._forget(account))
 
     async def close(self) -> None:
         """Write what is pending and close every file, waiting a bounded time."""
+        self.flush()
         await self._read(self._close_all, timeout_s=CLOSE_TIMEOUT_S)
         self._worker.stop()
 
     # -- on the worker thread -----------------------------------------------------------------
+
+    def _put_many(self, account: str, rows: list[tuple[str, bytes, float]]) -> None:
+        self._store(account).put_many(rows)
 
     def _store(self, account: str) -> StoreFile:
         return self._file(store_file_name(account))

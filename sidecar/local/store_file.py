@@ -18,9 +18,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+from sidecar.local.cache_entry import Entry
 
 T = TypeVar("T")
 log = logging.getLogger("sidecar.cache")
@@ -54,13 +55,6 @@ class StoreUnusable(Exception):
 
 class _Unfit(Exception):
     """The file is there but not a store we can use: it is set aside and rebuilt."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    value: bytes
-    stored_at: float  # wall-clock seconds: ages must survive a restart
-    stale: bool
 
 
 def error_name(exc: sqlite3.Error) -> str:
@@ -138,11 +132,17 @@ class StoreFile:
         self._touched.add(key)  # its use is written with the next write, never on a read
         return Entry(bytes(row[0]), float(row[1]), bool(row[2]))
 
-    def put(self, key: str, value: bytes) -> None:
+    def put(self, key: str, value: bytes, stored_at: float | None = None) -> None:
+        self.put_many([(key, value, stored_at)])
+
+    def put_many(self, items: Iterable[tuple[str, bytes, float | None]]) -> None:
+        """Store every (key, value, fetched at; None: now) in one transaction."""
         now = self._clock()
-        row = (key, value, now, now, len(key) + len(value))
+        rows = [(k, v, now if at is None else at, now, len(k) + len(v)) for k, v, at in items]
         self._write(
-            lambda db: db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, 0)", row)
+            lambda db: db.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, 0)", rows
+            )
         )
         self._evict()
 
