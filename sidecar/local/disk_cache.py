@@ -16,11 +16,11 @@ Must not know: sessions, Tracker, what the values are (`handlers/kept.py` decide
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 
 from sidecar.local.cache_entry import Entry
+from sidecar.local.leftovers import sweep
 from sidecar.local.worker import Worker, WorkerTimeout
 
 if TYPE_CHECKING:  # sqlite3 loads on the worker thread with the first store, never before `ready`
@@ -43,6 +44,9 @@ INDEX = "index.sqlite3"
 INDEX_MAX_BYTES = 256 * 1024
 STORE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 LEFTOVER_AGE_S = 60.0  # a store still being made is younger than this
+# What `store_file._create_new` builds a store under, with its journal files; a killed process
+# leaves them half made.
+HALF_MADE = re.compile(r"^\.[\w.-]+\.sqlite3\.\d+\.\d+\.new(-wal|-shm|-journal)?$")
 FLUSH_DELAY_S = 0.5
 
 
@@ -177,7 +181,7 @@ class DiskCache:
         cap = INDEX_MAX_BYTES if name == INDEX else self.max_bytes
         if not self._files:  # the first file of this process
             _private_folder(self.folder)
-            _sweep_leftovers(self.folder)
+            sweep(self.folder, HALF_MADE, LEFTOVER_AGE_S, time.time())
         return StoreFile(self.folder / name, cap)
 
     def _guarded(self, job: Callable[[], T]) -> T:
@@ -260,15 +264,6 @@ def _private_folder(folder: Path) -> None:
             folder.chmod(0o700)
         except OSError as exc:
             log.debug("cache folder %s keeps its mode: %s", folder, exc)
-
-
-def _sweep_leftovers(folder: Path) -> None:
-    """Stores a killed process was making (`.<name>.<pid>.<thread>.new`) and never finished."""
-    now = time.time()
-    for path in folder.glob(".*.new*"):
-        with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime > LEFTOVER_AGE_S:
-                path.unlink()
 
 
 def _store_paths(path: Path) -> list[Path]:
