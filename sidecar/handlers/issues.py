@@ -17,8 +17,7 @@ strings included); `create_issue` trims and requires `queue` and `summary`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -92,8 +91,7 @@ def list_key(body: dict[str, Any], per_scroll: int) -> bytes:
     return msgspec.json.encode([body, per_scroll], order="sorted")
 
 
-@dataclass(frozen=True)
-class _Wanted:
+class _Wanted(NamedTuple):
     """A first page asked for: its key in memory, its search, and how the disk keeps it."""
 
     key: bytes

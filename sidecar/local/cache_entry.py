@@ -6,11 +6,12 @@ writes (`disk_cache.py`), without loading sqlite3. Must not know: what the value
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(
+    NamedTuple
+):  # a NamedTuple: made at import, before `ready`, ~5x cheaper than a dataclass
     value: bytes
     stored_at: float  # wall-clock seconds: ages must survive a restart
     stale: bool
