@@ -222,7 +222,7 @@ def _options() -> list[_Option]:
             "--cache-dir",
             "DIR",
             "the folder of the per-account disk cache",
-            f"{default_cache_dir()} (see below)",
+            "the platform's cache folder (below)",
         ),
         _Option("--no-disk-cache", None, "keep nothing on disk", "off"),
         _Option(
