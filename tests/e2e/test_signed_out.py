@@ -40,6 +40,8 @@ WITHOUT_SESSION = {
     "tray_stop_timer",
     # The cursor is the sidecar's own: without a session there is none to release at Tracker.
     "release_scroll_context",
+    # Signed out there is nothing of the account's to forget; the memory caches are emptied.
+    "cache/clear",
 }
 
 
