@@ -28,8 +28,8 @@ from sidecar.local.config_file import ConfigStore
 from sidecar.local.disk_cache import DiskCache
 from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
-from sidecar.log import register_secret
 from sidecar.parent_watch import Watched, parent_gone, watched_process
+from sidecar.redaction import Secrets
 from sidecar.rpc.endpoint import Endpoint
 from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router
@@ -112,11 +112,21 @@ def session_store(settings: Settings, env: dict[str, str]) -> SessionStore:
 class App:
     """Everything one sidecar process owns."""
 
-    def __init__(self, settings: Settings, store: SessionStore, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SessionStore,
+        env: dict[str, str],
+        secrets: Secrets | None = None,
+    ) -> None:
         self.settings = settings
         self.endpoint: Endpoint | None = None
-        self.session = SessionManager(store)
-        self.tracker = TrackerClient(client_config(settings), self.session, logger=log)
+        # One record of secrets for errors and the log (the CLI hands in the log's own).
+        self.secrets = Secrets() if secrets is None else secrets
+        self.session = SessionManager(store, secrets=self.secrets)
+        self.tracker = TrackerClient(
+            client_config(settings), self.session, logger=log, secrets=self.secrets
+        )
         self.timer = Timer(self._timer_event)
         self.kept = Kept(
             disk_cache(settings), self.session, self.notify, catalog_ttl_s=settings.catalog_ttl_s
@@ -135,8 +145,8 @@ class App:
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
             accept_language=settings.accept_language,
         )
-        # Masked in every log line, should a bug ever put one into a message or traceback.
-        register_secret(self.deps.client_secret, env.get(PASSPHRASE_VAR))
+        # Redacted everywhere, should a bug ever put one into a message or traceback.
+        self.secrets.add(self.deps.client_secret, env.get(PASSPHRASE_VAR))
         # The session refreshes through the client, which asks the session for credentials.
         self.session.refresher = make_refresher(
             self.tracker, self.deps.client_id, self.deps.client_secret
@@ -247,15 +257,17 @@ def _preload_http_stack() -> None:
     threading.Thread(target=importlib.import_module, args=(name,), daemon=True).start()
 
 
-async def run(settings: Settings, env: dict[str, str] | None = None) -> int:
+async def run(
+    settings: Settings, env: dict[str, str] | None = None, secrets: Secrets | None = None
+) -> int:
     env = dict(os.environ) if env is None else env
     start_cleaning(settings.resolved_config_dir())  # a process only: never an in-process test
     if settings.demo:
-        return await _run_demo(settings, env)
-    return await App(settings, session_store(settings, env), env).serve()
+        return await _run_demo(settings, env, secrets)
+    return await App(settings, session_store(settings, env), env, secrets).serve()
 
 
-async def _run_demo(settings: Settings, env: dict[str, str]) -> int:
+async def _run_demo(settings: Settings, env: dict[str, str], secrets: Secrets | None) -> int:
     """The embedded sandbox Tracker on loopback, already signed in, no keyring."""
     from sidecar.demo import demo_tracker
 
@@ -270,4 +282,4 @@ async def _run_demo(settings: Settings, env: dict[str, str]) -> int:
             cache_dir=settings.cache_dir or demo.config_dir / "cache",
         )
         demo_env = {**demo.client_env, **env}
-        return await App(demo_settings, MemoryStore(demo.session), demo_env).serve()
+        return await App(demo_settings, MemoryStore(demo.session), demo_env, secrets).serve()

@@ -54,9 +54,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"ytracker-sidecar: {exc}\n")
         sys.exit(2)
     from sidecar import app, log
+    from sidecar.redaction import Secrets
 
-    log.configure(settings.log_level, _log_file(settings.log_file))
-    code = asyncio.run(app.run(settings))
+    secrets = Secrets()  # the log and the app redact with one record
+    log.configure(settings.log_level, secrets, _log_file(settings.log_file))
+    code = asyncio.run(app.run(settings, secrets=secrets))
     logging.getLogger("sidecar").debug("event loop closed; exiting with %d", code)
     logging.shutdown()
     sys.stderr.flush()

@@ -2,12 +2,12 @@
 
 Owns: the log format and level, the optional log file (`--log-file`: 5 MiB, 3 older files kept,
 mode 0600), and the redaction both share, applied to every finished line: the values of the
-process's record of secrets (`sidecar.redaction`: `register_secret` adds the session's tokens,
-the client secret, the file store's passphrase; the HTTP client adds what it sent) and anything
-shaped like a credential become `[redacted]`. Must not know: what is logged. Callers still
-never pass secrets; redaction is the net under that rule, for the traceback of a bug that put
-one into an exception message.
-stdout belongs to the protocol and is never written here.
+process's record of secrets (`sidecar.redaction`, handed in by the CLI: the app adds the
+session's tokens, the client secret and the file store's passphrase, the HTTP client what it
+sent) and anything shaped like a credential become `[redacted]`. Must not know: what is logged.
+Callers still never pass secrets; redaction is the net under that rule, for the traceback of a
+bug that put one into an exception message. stdout belongs to the protocol and is never written
+here.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from sidecar.redaction import SECRETS
+from sidecar.redaction import Secrets
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 _encoder = msgspec.json.Encoder(enc_hook=str)
@@ -31,17 +31,13 @@ LOG_FILE_BYTES = 5 * 1024 * 1024
 LOG_FILE_BACKUPS = 3
 
 
-def register_secret(*values: str | None) -> None:
-    """Redact these values wherever they appear in a log line or an error from now on."""
-    SECRETS.add(*values)
-
-
-def redact(text: str) -> str:
-    """`text` with every known secret and credential-shaped value replaced by `[redacted]`."""
-    return SECRETS.redact(text)
-
-
 class JsonLineFormatter(logging.Formatter):
+    """One JSON object per record, redacted with the process's record of secrets."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
@@ -53,7 +49,7 @@ class JsonLineFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
-        return redact(_encoder.encode(entry).decode(errors="replace"))
+        return self.secrets.redact(_encoder.encode(entry).decode(errors="replace"), shapes=True)
 
 
 class PrivateRotatingFile(logging.handlers.RotatingFileHandler):
@@ -109,10 +105,12 @@ def open_log_file(path: Path) -> PrivateRotatingFile:
     return PrivateRotatingFile(path)
 
 
-def configure(level: str, log_file: PrivateRotatingFile | None = None) -> logging.Logger:
+def configure(
+    level: str, secrets: Secrets, log_file: PrivateRotatingFile | None = None
+) -> logging.Logger:
     """Route the `sidecar` logger tree to stderr (the real one, captured before fd juggling),
-    and to `log_file` when given, both in the same redacted JSON lines."""
-    formatter = JsonLineFormatter()
+    and to `log_file` when given, both in the same JSON lines redacted with `secrets`."""
+    formatter = JsonLineFormatter(secrets)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
         handlers.append(log_file)

@@ -1,12 +1,13 @@
 """The process's one record of secret values, and taking them out of any text.
 
-Owns: `SECRETS`, every value known to be a secret — the session's tokens, the client secret, the
-file store's passphrase, and what went over HTTP as a credential (each Authorization token, an
-OAuth form's code, refresh token and client secret, the tokens a grant returned) — in the forms
-they travel in (as sent, percent- and form-encoded); `redact`, which replaces them, and anything
-shaped like a credential, with `[redacted]`. One record for every surface: an error the
-frontend reads, a log line on stderr or in the log file. Must not know: where secrets are
-stored, HTTP, logging. A leaf: it imports nothing of the package, so every layer may use it.
+Owns: `Secrets`, the record of every value known to be a secret — the session's tokens, the
+client secret, the file store's passphrase, and what went over HTTP as a credential (each
+Authorization token, an OAuth form's code, refresh token and client secret, the tokens a grant
+returned) — in the forms they travel in (as sent, percent- and form-encoded); `redact`, which
+replaces them, and anything shaped like a credential, with `[redacted]`. The process has one
+record, made by the CLI and handed to every surface: an error the frontend reads, a log line on
+stderr or in the log file. Must not know: where secrets are stored, HTTP, logging. A leaf: it
+imports nothing of the package, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -51,14 +52,16 @@ class Secrets:
             self._values[form] = None
         self._pattern = None
 
-    def redact(self, text: str) -> str:
-        """`text` with every known secret, then every credential-shaped value, redacted."""
+    def redact(self, text: str, *, shapes: bool = False) -> str:
+        """`text` with every known secret redacted, and with `shapes` every credential-shaped
+        value too (for the log: in an error the frontend reads, `OAuth application` must stay).
+        """
         if not text:
             return text
         known = self._compiled()
         if known is not None:
             text = known.sub(REDACTED, text)
-        return _SHAPES.sub(_redact_shape, text)
+        return _SHAPES.sub(_redact_shape, text) if shapes else text
 
     def redact_value(self, value: Any) -> Any:
         """A JSON-like value with every string (dict keys included) redacted."""
@@ -86,7 +89,3 @@ def _pattern_of(secret: str) -> str:
 
 def _redact_shape(match: re.Match[str]) -> str:
     return (match.group("scheme") or match.group("field") or "") + REDACTED
-
-
-SECRETS = Secrets()
-"""The process's record: what any part learns is a secret is redacted everywhere from then on."""

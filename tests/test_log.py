@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sidecar import log
+from sidecar.redaction import Secrets
 
 
 @pytest.mark.parametrize(
@@ -36,14 +37,15 @@ from sidecar import log
     ],
 )
 def test_credential_shaped_values_are_masked_and_nothing_else(text: str, shown: str) -> None:
-    assert log.redact(text) == shown
+    assert Secrets().redact(text, shapes=True) == shown
 
 
 def test_registered_values_are_masked_longest_first_and_short_ones_ignored() -> None:
-    log.register_secret("plain-secret-value", "plain-secret-value-longer", "short", None)
-    assert log.redact("a plain-secret-value-longer b") == "a [redacted] b"
-    assert log.redact("c plain-secret-value d") == "c [redacted] d"
-    assert log.redact("short stays") == "short stays"
+    secrets = Secrets()
+    secrets.add("plain-secret-value", "plain-secret-value-longer", "short", None)
+    assert secrets.redact("a plain-secret-value-longer b") == "a [redacted] b"
+    assert secrets.redact("c plain-secret-value d") == "c [redacted] d"
+    assert secrets.redact("short stays") == "short stays"
 
 
 def record(message: str, exc: BaseException | None = None) -> logging.LogRecord:
@@ -52,11 +54,12 @@ def record(message: str, exc: BaseException | None = None) -> logging.LogRecord:
 
 
 def test_a_traceback_is_masked_like_the_message() -> None:
-    log.register_secret("token-in-a-bug-1234")
+    secrets = Secrets()
+    secrets.add("token-in-a-bug-1234")
     try:
         raise RuntimeError("failed with token-in-a-bug-1234")
     except RuntimeError as exc:
-        line = log.JsonLineFormatter().format(record("boom token-in-a-bug-1234", exc))
+        line = log.JsonLineFormatter(secrets).format(record("boom token-in-a-bug-1234", exc))
     entry = json.loads(line)
     assert entry["msg"] == "boom [redacted]"
     assert entry["traceback"].endswith("RuntimeError: failed with [redacted]")
@@ -65,7 +68,7 @@ def test_a_traceback_is_masked_like_the_message() -> None:
 def test_the_log_file_rotates_and_every_file_is_private(tmp_path: Path) -> None:
     handler = log.open_log_file(tmp_path / "logs" / "sidecar.log")
     handler.maxBytes = 2_000  # the stdlib handler's own setting, small for the test
-    handler.setFormatter(log.JsonLineFormatter())
+    handler.setFormatter(log.JsonLineFormatter(Secrets()))
     try:
         for n in range(200):
             handler.emit(record(f"line {n} " + "x" * 60))
@@ -90,7 +93,7 @@ def test_a_log_file_that_fails_later_says_so_once_and_stops(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     handler = log.open_log_file(tmp_path / "sidecar.log")
-    handler.setFormatter(log.JsonLineFormatter())
+    handler.setFormatter(log.JsonLineFormatter(Secrets()))
     handler.emit(record("first"))
     handler.stream.close()
     handler.stream = FullDisk()  # the stdlib handler's stream, as a full disk would leave it

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from sidecar.errors import LocalIOError, NotAuthenticated, RefreshRefused, SidecarError
-from sidecar.log import register_secret
+from sidecar.redaction import Secrets
 from sidecar.session.stores import SessionStore, StoredSession, StoreError, StoreInfo
 from sidecar.tracker.auth import Credentials
 
@@ -60,8 +60,10 @@ class SessionManager:
         *,
         refresher: Refresher | None = None,
         clock: Callable[[], float] = time.time,
+        secrets: Secrets | None = None,
     ) -> None:
         self._store = store
+        self._secrets = Secrets() if secrets is None else secrets
         self.refresher = refresher
         """How a refresh token becomes a fresh session; the app sets it once its client exists."""
         self._clock = clock
@@ -102,7 +104,7 @@ class SessionManager:
                 generation = self.generation
                 loaded = await off_loop(self._store.load)
                 if loaded is not None:
-                    register_secret(loaded.token, loaded.refresh_token)
+                    self._secrets.add(loaded.token, loaded.refresh_token)
                 if generation == self.generation:  # else a sign-in/out decided meanwhile
                     self._session, self._loaded = loaded, True
         return self._session
@@ -155,8 +157,8 @@ class SessionManager:
                 raise LocalIOError(f"Failed to clear session: {exc}") from None
 
     def _set(self, session: StoredSession | None) -> None:
-        if session is not None:  # masked in the log from now on (sidecar/log.py)
-            register_secret(session.token, session.refresh_token)
+        if session is not None:  # redacted in errors and the log from now on
+            self._secrets.add(session.token, session.refresh_token)
         self._session, self._loaded = session, True
         self._early_refresh_after = 0.0
         self.generation += 1

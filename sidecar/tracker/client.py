@@ -45,7 +45,7 @@ from .auth import Credentials, CredentialsProvider, auth_headers
 from .bodies import CHUNK_SIZE, MAX_BODY, declared_length, read_capped, read_error_body
 from .config import ClientConfig, check_base_url
 from .cooldown import JITTER_MARGIN_S, Cooldown
-from .redaction import SECRETS, scrub
+from .redaction import Secrets, scrub
 from .responses import TrackerResponse, status_error
 from .retry import rate_limit_pause, run_with_retries
 from .timing import Budget, SendHook, deadline
@@ -141,7 +141,12 @@ class TrackerClient:
     """The Tracker HTTP client; one per process, closed with `close()`."""
 
     def __init__(
-        self, config: ClientConfig, credentials: CredentialsProvider, *, logger: logging.Logger
+        self,
+        config: ClientConfig,
+        credentials: CredentialsProvider,
+        *,
+        logger: logging.Logger,
+        secrets: Secrets | None = None,
     ) -> None:
         check_base_url(config.api_base_url, config.allow_http_loopback)
         check_base_url(config.oauth_base_url, config.allow_http_loopback)
@@ -154,6 +159,9 @@ class TrackerClient:
         self._session: aiohttp.ClientSession | None = None
         self._session_lock = asyncio.Lock()
         self._closed = False
+        self.secrets = Secrets() if secrets is None else secrets
+        """Every credential sent or received; failures leave the client without them. Shared
+        with the log when the app hands in its record."""
 
     @cached_property
     def _request_timeout(self) -> aiohttp.ClientTimeout:
@@ -255,9 +263,9 @@ class TrackerClient:
         Returns the answer whatever its status (the caller words OAuth errors); retries only
         when nothing was sent. A redirect is never followed: the form would go to wherever it
         points (`errors.RedirectRefused`). The form is never logged; the values of the fields
-        named in `secret` join the process's record of secrets.
+        named in `secret` join `self.secrets`.
         """
-        SECRETS.add(*(fields[name] for name in secret if name in fields))
+        self.secrets.add(*(fields[name] for name in secret if name in fields))
         data = urlencode(dict(fields)).encode()
         call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
@@ -287,7 +295,7 @@ class TrackerClient:
                     raise
             return await run_with_retries(attempt, idempotent=idempotent, policy=policy)
         except SidecarError as exc:
-            scrub(exc)
+            scrub(exc, self.secrets)
             raise
 
     async def _require_credentials(self, call: _Call) -> None:
@@ -416,7 +424,7 @@ class TrackerClient:
             except ValueError:
                 raise NotAuthenticated(UNSENDABLE_SESSION) from None
             call.sent_creds = creds
-            SECRETS.add(creds.token)
+            self.secrets.add(creds.token)
 
     async def _current_credentials(self, call: _Call) -> Credentials:
         creds = await self._credentials.current()

@@ -16,7 +16,7 @@ import msgspec
 
 from . import errors
 from .client import TrackerClient
-from .redaction import SECRETS, scrub
+from .redaction import scrub
 from .responses import UNREADABLE, TrackerResponse, decode_body, status_error
 
 
@@ -71,12 +71,12 @@ async def _token(
     response = await client.post_form(url, form, secret=SECRET_FIELDS)
     if response.status >= 300:
         exc = oauth_error(response)
-        scrub(exc)
+        scrub(exc, client.secrets)
         raise exc
     body = decode_body(
         response.body, _GrantBody, status=response.status, request_id=response.request_id
     )
-    SECRETS.add(body.access_token, body.refresh_token)
+    client.secrets.add(body.access_token, body.refresh_token)
     return TokenGrant(body.access_token, body.refresh_token, body.expires_in, body.token_type)
 
 
