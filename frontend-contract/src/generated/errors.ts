@@ -2,7 +2,7 @@
 // Do not edit: change sidecar/api (or the handler table) and regenerate.
 
 /** The protocol version these types describe. */
-export const PROTOCOL_VERSION = "1.0";
+export const PROTOCOL_VERSION = "1.1";
 
 /** `error.data.kind` of every failure the sidecar reports. */
 export type ErrorKind =
