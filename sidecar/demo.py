@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sidecar.local.offload import in_daemon_thread
 from sidecar.sandbox.demo_account import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_ORG_ID,
     DEMO_TOKEN,
 )
-from sidecar.session.manager import off_loop
 from sidecar.session.stores import StoredSession
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _load_sandbox() -> tuple[TrackerState, Callable[..., Awaitable[RunningServer
 
 
 async def _serve(listener: socket.socket) -> RunningServer:
-    state, start = await off_loop(_load_sandbox)
+    state, start = await in_daemon_thread(_load_sandbox, name="sandbox-load")
     return await start(state, sock=listener)
 
 

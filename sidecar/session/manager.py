@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from sidecar.errors import LocalIOError, NotAuthenticated, RefreshRefused, SidecarError
+from sidecar.local.offload import in_daemon_thread
 from sidecar.redaction import Secrets
 from sidecar.session.stores import SessionStore, StoredSession, StoreError, StoreInfo
 from sidecar.tracker.auth import Credentials
@@ -314,31 +314,8 @@ class SessionManager:
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a new daemon thread (unlike `asyncio.to_thread`, never joined at exit)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():  # the waiter was cancelled
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def run() -> None:
-        result, error = None, None
-        try:
-            result = fn(*args)
-        except BaseException as exc:
-            error = exc
-        try:
-            loop.call_soon_threadsafe(settle, result, error)
-        except RuntimeError:
-            pass  # the loop has closed: nobody waits any more
-
-    threading.Thread(target=run, name="session-store", daemon=True).start()
-    return await future
+    """`fn(*args)` in a new daemon thread: a keyring that never answers cannot hold up exit."""
+    return await in_daemon_thread(fn, *args, name="session-store")
 
 
 def _session_over(exc: SidecarError) -> bool:
