@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import conftest as e2e
+from tests.e2e.cached import CATALOGS
 from tests.e2e.conftest import SpawnFn
 from tests.e2e.harness import Sidecar
 
@@ -28,15 +29,6 @@ pytestmark = [
 spawn = e2e.spawn
 cache_dir = e2e.cache_dir
 TIMEOUT = 60.0
-CATALOGS = (
-    "get_statuses",
-    "get_resolutions",
-    "get_priorities",
-    "get_issue_types",
-    "get_queues",
-    "get_projects",
-    "get_users",
-)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def wait_gone(pid: int, limit_s: float) -> float:
         assert elapsed < limit_s, f"pid {pid} still running after {elapsed:.2f} s"
         time.sleep(0.01)
     return time.monotonic() - started
+
+
+def end(sidecar: Sidecar, ending: str) -> float:
+    """Ask the sidecar to end the way the shell would (`eof`: stdin closed; else SIGTERM)."""
+    started = time.monotonic()
+    if ending == "eof":
+        sidecar.close_stdin()
+    else:
+        sidecar.proc.send_signal(signal.SIGTERM)
+    return started
 
 
 def ended_within(sidecar: Sidecar, started: float, limit_s: float = END_LIMIT_S) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
 import sys
 import time
@@ -25,7 +24,7 @@ from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
 from tests.hostile.hung_fs import hung_folder
-from tests.hostile.lifecycle import ended_within
+from tests.hostile.lifecycle import end, ended_within
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux file systems")
 
@@ -80,11 +79,7 @@ def test_a_pending_config_read_never_holds_up_the_end(
         reading = sidecar.request("get_config")
         saving = sidecar.request("save_config", {"config": SIX_HOURS})
         assert sidecar.result("ping") == "pong"
-        started = time.monotonic()
-        if ending == "eof":
-            sidecar.close_stdin()
-        else:
-            sidecar.proc.send_signal(signal.SIGTERM)
+        started = end(sidecar, ending)
         assert ended_within(sidecar, started) == 0
         answered = {m["id"]: m for m in sidecar.drain_stdout() if "id" in m}
         assert set(answered) >= {reading, saving}  # each answered once, nothing left hanging

@@ -12,7 +12,6 @@ file special mode bits. The pure rules for both platforms' syntax are in
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import sys
 import time
@@ -26,7 +25,7 @@ from tests.e2e.harness import Sidecar
 from tests.e2e.signed_in import start_signed_in
 from tests.fakes.tracker import FakeTrackerServer
 from tests.hostile.hung_fs import hung_folder
-from tests.hostile.lifecycle import leftovers
+from tests.hostile.lifecycle import end, leftovers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux file systems")
 
@@ -158,11 +157,7 @@ def test_a_download_into_a_folder_that_never_answers_never_holds_up_the_end(
         params = {"issueKey": "TEST-1", "attachmentId": "302", "destPath": f"{folder}/x.log"}
         held = sidecar.request("download_attachment", params)
         assert sidecar.result("ping") == "pong"
-        started = time.monotonic()
-        if ending == "eof":
-            sidecar.close_stdin()
-        else:
-            sidecar.proc.send_signal(signal.SIGTERM)
+        started = end(sidecar, ending)
         code = sidecar.proc.wait(EXIT_GUARD_S)
         print(f"a download into a hung folder: {ending} to exit {time.monotonic() - started:.2f} s")
         assert code == 0
