@@ -16,7 +16,7 @@ class AttachmentPreview(Dto):
     """Image bytes for the UI: `data:${mime_type};base64,${data_base64}`."""
 
     mime_type: str
-    data_base64: str
+    data_base64: bytes
 
 
 class AttachmentParams(Params):

@@ -11,7 +11,6 @@ to the API origin.
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
 import mimetypes
 import os
@@ -196,15 +195,16 @@ def inline_target(path: str) -> tuple[InlineKind, str]:
 
 
 def preview(data: bytes | bytearray, *mime_candidates: str | None) -> AttachmentPreview:
-    """Standard padded base64 and the first usable MIME type (else octet-stream).
+    """The bytes and the first usable MIME type (else octet-stream).
 
-    A bytearray is emptied once encoded, so the raw bytes are gone before the text is made.
+    msgspec writes a bytes field as standard padded base64 straight into the answer, so no
+    base64 text is ever held beside it. A bytearray is emptied once copied.
     """
     mime = next((m for m in mime_candidates if m and m.strip()), OCTET_STREAM)
-    encoded = base64.b64encode(data)
+    raw = bytes(data)
     if isinstance(data, bytearray):
         data.clear()
-    return AttachmentPreview(mime_type=mime, data_base64=encoded.decode("ascii"))
+    return AttachmentPreview(mime_type=mime, data_base64=raw)
 
 
 async def _preview_of(deps: Deps, wire: AttachmentWire) -> AttachmentPreview:

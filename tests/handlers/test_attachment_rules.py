@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import msgspec
 import pytest
 
 from sidecar.errors import InvalidInput
@@ -75,7 +76,7 @@ def test_the_preview_mime_is_the_first_usable_candidate(
 
 @pytest.mark.parametrize("data", [b"", b"a", b"ab", b"abc", bytes(range(256)) * 3])
 def test_preview_bytes_are_standard_padded_base64(data: bytes) -> None:
-    encoded = preview(data, "image/png").data_base64
+    encoded = msgspec.json.decode(msgspec.json.encode(preview(data, "image/png")))["data_base64"]
     assert encoded == base64.standard_b64encode(data).decode()
     assert len(encoded) % 4 == 0
     assert base64.b64decode(encoded, validate=True) == data
