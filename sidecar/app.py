@@ -1,8 +1,15 @@
 """Composition root: builds every service from the settings, serves a transport, shuts down.
 
-Owns: construction order, the `ready` notification, the demo wiring, which events the tray
-follows (every `timer-tick`), and the teardown order (tray, timer, disk cache, HTTP session, demo
-server). Knows everything; nothing imports it but the CLI.
+Owns: construction order, the `ready` notification, when the Tracker half loads, the demo
+wiring, which events the tray follows (every `timer-tick`), and the teardown order (tray, timer,
+disk cache, HTTP session, demo server). Knows everything; nothing imports it but the CLI.
+
+`ready` goes out once the rpc engine, the session store, config.json and the timer are there:
+what `handlers.LOCAL` serves. The Tracker half (`sidecar/app_tracker.py`: the client, caches in
+memory and on disk, tray and every other handler module) loads in a worker thread when a request
+first needs it, or `WARM_UP_DELAY_S` after `ready` when none has; a request for one of its
+methods waits for it and is never refused. aiohttp loads after that, in a thread of its own
+(`_preload_http_stack`).
 """
 
 from __future__ import annotations
@@ -10,23 +17,20 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import math
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.api.base import NoParams
 from sidecar.api.system import Ready
-from sidecar.handlers import bind
-from sidecar.handlers.auth import make_refresher
-from sidecar.handlers.deps import Caches, Deps
-from sidecar.handlers.kept import Kept
-from sidecar.handlers.tray import TrackerTraySource
+from sidecar.handlers import COMMANDS, LOCAL, BoundMethod, bind
+from sidecar.handlers.deps import Deps
 from sidecar.local.config_file import ConfigStore
-from sidecar.local.disk_cache import DiskCache
-from sidecar.local.leftovers import start_cleaning
 from sidecar.local.timer import Timer
 from sidecar.parent_watch import Watched, parent_gone, watched_process
 from sidecar.redaction import Secrets
@@ -35,64 +39,25 @@ from sidecar.rpc.protocol import DISCOVER, READY
 from sidecar.rpc.router import Router
 from sidecar.rpc.stdio import StdioTransport
 from sidecar.rpc.transport import Transport
-from sidecar.session.manager import SessionManager
+from sidecar.session.manager import SessionManager, off_loop
 from sidecar.session.stores import MemoryStore, SessionStore
 from sidecar.settings import PASSPHRASE_VAR, Settings
-from sidecar.tracker.client import TrackerClient
-from sidecar.tracker.config import ClientConfig
-from sidecar.tracker.retry import RetryPolicy
-from sidecar.tray.service import TrayOptions, TrayService
 from sidecar.wire_errors import translate
+
+if TYPE_CHECKING:
+    from sidecar.app_tracker import TrackerHalf
+    from sidecar.handlers.kept import Kept
+    from sidecar.tracker.client import TrackerClient
+    from sidecar.tray.service import TrayService
 
 log = logging.getLogger("sidecar.app")
 # In-flight work gets this long to finish at shutdown; with the cancel and flush grace and
 # closing the HTTP session the process still exits inside the interface's 2 s.
 DRAIN_TIMEOUT_S = 1.0
-# Tests only: the length of the tray's minute (reminders, the wrap-up check), in seconds.
-MINUTE_ENV = "YTRACKER_TRAY_MINUTE_S"
-
-
-def client_config(settings: Settings) -> ClientConfig:
-    return ClientConfig(
-        api_base_url=settings.api_base_url,
-        oauth_base_url=settings.oauth_base_url,
-        ca_file=settings.ca_file,
-        allow_http_loopback=settings.allow_http_loopback,
-        accept_language=settings.accept_language,
-        cooldown_s=settings.cooldown_ms / 1000,
-        request_timeout_s=settings.request_timeout_s,
-        transfer_idle_timeout_s=settings.transfer_idle_timeout_s,
-        transfer_timeout_s=settings.transfer_timeout_s,
-        user_agent=f"ytracker-sidecar/{__version__}",
-        retry=RetryPolicy.from_env(),
-    )
-
-
-def tray_options(settings: Settings, env: dict[str, str]) -> TrayOptions:
-    return TrayOptions(
-        refresh_s=settings.tray_interval_s,
-        minute_s=_minute_s(env),
-        notifications=not settings.no_notifications,
-    )
-
-
-def _minute_s(env: dict[str, str]) -> float:
-    raw = env.get(MINUTE_ENV, "").strip()
-    try:
-        value = float(raw) if raw else 60.0
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        log.warning("%s must be a positive number of seconds; using 60", MINUTE_ENV)
-        return 60.0
-    return value
-
-
-def disk_cache(settings: Settings) -> DiskCache | None:
-    """The per-account disk cache, unless turned off (nothing is opened before first use)."""
-    if settings.no_disk_cache or settings.cache_max_mb <= 0:
-        return None
-    return DiskCache(settings.resolved_cache_dir(), round(settings.cache_max_mb * 1024 * 1024))
+# When no request has needed the Tracker half by then, it loads anyway. Not at once: the thread
+# that imports it competes with the loop for the interpreter, and the first answers (a `ping`
+# written at spawn, `has_session`) would wait for it.
+WARM_UP_DELAY_S = 0.05
 
 
 def session_store(settings: Settings, env: dict[str, str]) -> SessionStore:
@@ -118,28 +83,19 @@ class App:
         store: SessionStore,
         env: dict[str, str],
         secrets: Secrets | None = None,
+        *,
+        background: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.settings = settings
         self.endpoint: Endpoint | None = None
         # One record of secrets for errors and the log (the CLI hands in the log's own).
         self.secrets = Secrets() if secrets is None else secrets
         self.session = SessionManager(store, secrets=self.secrets)
-        self.tracker = TrackerClient(
-            client_config(settings), self.session, logger=log, secrets=self.secrets
-        )
         self.timer = Timer(self._timer_event)
-        self.kept = Kept(
-            disk_cache(settings), self.session, self.notify, catalog_ttl_s=settings.catalog_ttl_s
-        )
         self.deps = Deps(
-            tracker=self.tracker,
             session=self.session,
             config=ConfigStore(settings.resolved_config_dir()),
             timer=self.timer,
-            caches=Caches.bound_to(
-                lambda: self.session.generation, settings.cache_fresh_s, settings.cache_ttl_s
-            ),
-            kept=self.kept,
             notify=self.notify,
             client_id=env.get("YTRACKER_CLIENT_ID") or None,
             client_secret=env.get("YTRACKER_CLIENT_SECRET") or None,
@@ -147,41 +103,66 @@ class App:
         )
         # Redacted everywhere, should a bug ever put one into a message or traceback.
         self.secrets.add(self.deps.client_secret, env.get(PASSPHRASE_VAR))
-        # The session refreshes through the client, which asks the session for credentials.
-        self.session.refresher = make_refresher(
-            self.tracker, self.deps.client_id, self.deps.client_secret
-        )
-        self.tray = TrayService(
-            TrackerTraySource(self.deps),
-            timer=self.timer.state,
-            config=self.deps.config.current,  # the tray's minute ticks never wait on a disk
-            own_writes=self.deps.own_writes,
-            notify=self.notify,
-            options=tray_options(settings, env),
-        )
-        self.deps.tray = self.tray
+        self.tracker: TrackerClient | None = None  # the Tracker half, once loaded
+        self.tray: TrayService | None = None
+        self.kept: Kept | None = None
+        self._env = env
+        # Started once the Tracker half has loaded, in a real process only (not in tests that
+        # run the app in process): the demo's sandbox, the removal of leftover temporary files.
+        self._background = background
+        self._router = self.router()
+        self._loading: asyncio.Task[None] | None = None
+        self._announcing: asyncio.Task[None] | None = None
+        self._serving = False
 
     def _timer_event(self, method: str, params: Any) -> None:
         self.notify(method, params)
-        self.tray.timer_changed(params)
+        if self.tray is not None:
+            self.tray.timer_changed(params)
 
     def notify(self, method: str, params: Any) -> None:
         if self.endpoint is not None:
             self.endpoint.notify(method, params)
 
     def router(self) -> Router:
+        """LOCAL methods bound now, every other one deferred until the Tracker half loads."""
         router = Router()
-        for method in bind(self.deps):
-            router.add(
-                method.name,
-                method.handler,
-                method.params_type,
-                method.result_type,
-                summary=method.summary,
-            )
+        local = {method.name: method for method in bind(self.deps, LOCAL)}
+        for name in COMMANDS:
+            if name in local:
+                _register(router, local[name])
+            else:
+                router.defer(name, self.load)
         router.add(DISCOVER, _discover, NoParams, dict[str, Any], summary="The OpenRPC document")
-        router.freeze()
         return router
+
+    async def load(self) -> None:
+        """Load the Tracker half and register its methods; every caller shares one load."""
+        await asyncio.shield(self._start_loading())
+
+    def _start_loading(self) -> asyncio.Task[None]:
+        if self._loading is None:
+            log.debug("loading the Tracker half")  # tests/test_startup_imports.py reads it
+            self._loading = asyncio.get_running_loop().create_task(self._load())
+            # With the Tracker half, not at once: asking the store starts a thread (and may
+            # load keyring), which would compete with the first answers.
+            self._announcing = asyncio.get_running_loop().create_task(self._announce_store())
+            self._loading.add_done_callback(_report_load_failure)
+        return self._loading
+
+    async def _load(self) -> None:
+        build = await off_loop(_import_tracker_half)
+        half: TrackerHalf = build(self.settings, self.deps, self._env, self.secrets)
+        self.tracker, self.tray, self.kept = half.tracker, half.tray, half.kept
+        for method in half.methods:
+            _register(self._router, method)
+        if half.kept.disk is not None:  # the index a warm start reads first
+            half.kept.disk.preload()
+        for start in self._background:
+            start()
+        _preload_http_stack()
+        if self._serving:
+            self.tray.start()
 
     async def serve(self, transport: Transport | None = None) -> int:
         """Serve `transport` (the process's stdin/stdout by default) until it ends; the exit code.
@@ -192,29 +173,33 @@ class App:
         parent = None if transport else watched_process()
         watch = None if transport else asyncio.create_task(self._stop_when_gone(parent))
         self.endpoint = Endpoint(
-            self.router(),
+            self._router,
             transport or StdioTransport(),
             translate_error=translate,
             logger=log,
             drain_timeout_s=DRAIN_TIMEOUT_S,
         )
         self.notify(READY, Ready(version=__version__, protocol=PROTOCOL_VERSION))
-        _preload_http_stack()
-        if self.kept.disk is not None:
-            self.kept.disk.preload()
-        self.tray.start()
-        announce = asyncio.create_task(self._announce_store())
+        self._serving = True
+        if self.tray is not None:
+            self.tray.start()
+        warm_up = asyncio.get_running_loop().call_later(WARM_UP_DELAY_S, self._start_loading)
         try:
             return await self.endpoint.serve()
         finally:
-            announce.cancel()
-            if watch is not None:
-                watch.cancel()
+            self._serving = False
+            warm_up.cancel()
+            for task in (self._announcing, watch):
+                if task is not None:
+                    task.cancel()
             log.debug("stopped serving; closing the disk cache and the HTTP session")
-            self.tray.close()
+            if self.tray is not None:
+                self.tray.close()
             self.timer.close()
-            await self.kept.close()
-            await self.tracker.close()
+            if self.kept is not None:
+                await self.kept.close()
+            if self.tracker is not None:
+                await self.tracker.close()
             log.debug("HTTP session closed")
 
     async def _stop_when_gone(self, parent: Watched | None) -> None:
@@ -235,6 +220,28 @@ class App:
             log.debug("sessions are kept in %s%s", info.kind, where)
 
 
+def _register(router: Router, method: BoundMethod) -> None:
+    router.add(
+        method.name,
+        method.handler,
+        method.params_type,
+        method.result_type,
+        summary=method.summary,
+    )
+
+
+def _import_tracker_half() -> Callable[[Settings, Deps, dict[str, str], Secrets], TrackerHalf]:
+    """`app_tracker.build`, its module imported (in a worker thread: ~30 ms of imports)."""
+    from sidecar.app_tracker import build
+
+    return build
+
+
+def _report_load_failure(loading: asyncio.Task[None]) -> None:
+    if not loading.cancelled() and loading.exception() is not None:
+        log.error("the Tracker half failed to load", exc_info=loading.exception())
+
+
 async def _discover(params: NoParams, ctx: object) -> dict[str, Any]:
     """`rpc.discover`: the OpenRPC document, generated on the first call.
 
@@ -247,7 +254,7 @@ async def _discover(params: NoParams, ctx: object) -> dict[str, Any]:
 
 
 def _preload_http_stack() -> None:
-    """Import aiohttp and the TLS modules in a daemon thread once `ready` is out.
+    """Import aiohttp and the TLS modules in a daemon thread once the Tracker half is there.
 
     They cost ~150 ms, so the client defers them; loading them early spares the first Tracker
     call that wait. A daemon thread, not the loop's executor, so an early EOF never waits
@@ -261,13 +268,23 @@ async def run(
     settings: Settings, env: dict[str, str] | None = None, secrets: Secrets | None = None
 ) -> int:
     env = dict(os.environ) if env is None else env
-    start_cleaning(settings.resolved_config_dir())  # a process only: never an in-process test
+    cleaning = partial(_clean_leftovers, settings.resolved_config_dir())
     if settings.demo:
-        return await _run_demo(settings, env, secrets)
-    return await App(settings, session_store(settings, env), env, secrets).serve()
+        return await _run_demo(settings, env, secrets, cleaning)
+    store = session_store(settings, env)
+    return await App(settings, store, env, secrets, background=[cleaning]).serve()
 
 
-async def _run_demo(settings: Settings, env: dict[str, str], secrets: Secrets | None) -> int:
+def _clean_leftovers(config_dir: Path) -> None:
+    """Our temporary files a killed process left, removed in a daemon thread."""
+    from sidecar.local.leftovers import start_cleaning  # its imports came with the Tracker half
+
+    start_cleaning(config_dir)
+
+
+async def _run_demo(
+    settings: Settings, env: dict[str, str], secrets: Secrets | None, cleaning: Callable[[], None]
+) -> int:
     """The embedded sandbox Tracker on loopback, already signed in, no keyring."""
     from sidecar.demo import demo_tracker
 
@@ -282,4 +299,7 @@ async def _run_demo(settings: Settings, env: dict[str, str], secrets: Secrets | 
             cache_dir=settings.cache_dir or demo.config_dir / "cache",
         )
         demo_env = {**demo.client_env, **env}
-        return await App(demo_settings, MemoryStore(demo.session), demo_env, secrets).serve()
+        background = [demo.start, cleaning]
+        store = MemoryStore(demo.session)
+        app = App(demo_settings, store, demo_env, secrets, background=background)
+        return await app.serve()

@@ -7,8 +7,9 @@ uses them (that is `app.py`).
 
 The sandbox is not on the path to `ready`: loading it means loading aiohttp's web server (the
 bulk of a `--demo` start). The listening socket is bound first, so the URL is known at once;
-the sandbox loads in a daemon thread and then serves that socket. A Tracker request made before
-it is up connects (the kernel queues the connection) and is answered once it serves.
+`DemoTracker.start()` (the app calls it as its Tracker half loads, the only part that talks to
+the sandbox) loads the sandbox in a daemon thread and then serves that socket. A Tracker request
+made before it is up connects (the kernel queues the connection) and is answered once it serves.
 """
 
 from __future__ import annotations
@@ -40,27 +41,34 @@ if TYPE_CHECKING:
 log = logging.getLogger("sidecar.demo")
 
 
-@dataclass(frozen=True)
+@dataclass
 class DemoTracker:
     url: str
     session: StoredSession
     client_env: dict[str, str]
     config_dir: Path
+    listener: socket.socket
+    serving: asyncio.Task[RunningServer] | None = None
+
+    def start(self) -> None:
+        """Load the sandbox and serve (once; inside the running loop)."""
+        if self.serving is None:
+            self.serving = asyncio.create_task(_serve(self.listener))
+            self.serving.add_done_callback(_report_failure)
 
 
 @asynccontextmanager
 async def demo_tracker() -> AsyncIterator[DemoTracker]:
     listener = socket.create_server(("127.0.0.1", 0))  # listening now: early requests queue
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    serving = asyncio.create_task(_serve(listener))
-    serving.add_done_callback(_report_failure)
     config_dir = Path(tempfile.mkdtemp(prefix="ytracker-demo-"))
     session = StoredSession(token=DEMO_TOKEN, org_id=DEMO_ORG_ID)
     env = {"YTRACKER_CLIENT_ID": DEMO_CLIENT_ID, "YTRACKER_CLIENT_SECRET": DEMO_CLIENT_SECRET}
+    demo = DemoTracker(url, session, env, config_dir, listener)
     try:
-        yield DemoTracker(url, session, env, config_dir)
+        yield demo
     finally:
-        await _stop(serving, listener)
+        await _stop(demo.serving, listener)
         shutil.rmtree(config_dir, ignore_errors=True)
 
 
@@ -77,7 +85,10 @@ async def _serve(listener: socket.socket) -> RunningServer:
     return await start(state, sock=listener)
 
 
-async def _stop(serving: asyncio.Task[RunningServer], listener: socket.socket) -> None:
+async def _stop(serving: asyncio.Task[RunningServer] | None, listener: socket.socket) -> None:
+    if serving is None:
+        listener.close()
+        return
     serving.cancel()  # a no-op once the sandbox serves
     outcome: Any = (await asyncio.gather(serving, return_exceptions=True))[0]
     if isinstance(outcome, BaseException):

@@ -286,13 +286,29 @@ Tauri's app_log_dir() or Electron's app.getPath("logs"):
 """
 
 
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's formatter at the terminal's width (or $COLUMNS), found without `shutil`.
+
+    argparse builds a formatter for every flag it is given, only to check it; left to itself,
+    each asks `shutil.get_terminal_size`, and importing shutil cost every start ~2 ms.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() else 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            width = 80
+    return argparse.RawDescriptionHelpFormatter(prog, width=width - 2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ytracker-sidecar",
         description="Yandex Tracker backend for the YTracker desktop app:\n"
         "JSON-RPC 2.0 over stdin/stdout, one JSON message per line.",
         epilog=LIST_POLICY + "\n\n" + _EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_help_formatter,
     )
     for option in _options():
         dest = option.flag[2:].replace("-", "_")

@@ -1,25 +1,80 @@
 """The path to `ready` stays light: heavy packages load after it (or on first use), not at import.
 
-aiohttp (~150 ms with its TLS contexts) loads in a worker thread once `ready` is out; keyring
-and cryptography load with the first keyring call; sqlite3 loads on the disk cache's worker
-thread with the first store it opens. Each would add its import time to every
-start of the frozen binary. Checked in a fresh interpreter, by module presence, not by timing.
+`ready` and the LOCAL methods (`ping`, `has_session`, `get_config`, ...) need the rpc engine,
+the session store, config.json and the timer. The Tracker half (every other handler, the client
+with yarl and multidict, the disk cache's policy and store, the tray) loads in a worker thread
+when a request needs it or shortly after `ready`, aiohttp after that, keyring and cryptography
+with the first keyring call, sqlite3 on the disk cache's worker thread. Each would add its
+import time to every start of the frozen binary. Checked in a fresh interpreter, by module
+presence, not by timing: a real start under `python -v` (which, unlike `-X importtime`, also
+reports `importlib.import_module`), cut where the app logs that the Tracker half begins to load.
+
+`ssl` is not on the list: asyncio imports it itself (asyncio/base_events.py), so every asyncio
+program pays it, the start-up floor of `bench/` included.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 
-HEAVY = (
-    "aiohttp",
-    "keyring",
-    "cryptography",
-    "secretstorage",
-    "truststore",
-    "certifi",
-    "sqlite3",
+import pytest
+
+from sidecar.handlers import COMMANDS, LOCAL
+
+HEAVY = ("aiohttp", "keyring", "cryptography", "secretstorage", "truststore", "certifi", "sqlite3")
+# Packages, and modules of ours, that nothing before `ready` may import (a name covers its
+# submodules).
+DENIED = (
+    *("aiohttp", "yarl", "multidict", "propcache", "frozenlist", "truststore", "certifi"),
+    *("keyring", "secretstorage", "jeepney", "cryptography", "sqlite3", "_sqlite3"),
+    *("sidecar.contract", "sidecar.sandbox", "sidecar.app_tracker", "sidecar.tray"),
+    *("sidecar.tracker.client", "sidecar.tracker.transport", "sidecar.tracker.oauth"),
+    *("sidecar.handlers.convert", "sidecar.handlers.scrolls", "sidecar.handlers.writes"),
+    *("sidecar.handlers.issues", "sidecar.handlers.kept", "sidecar.local.disk_cache"),
+    *("sidecar.local.store_file", "sidecar.local.worker"),
 )
+LOADING = "loading the Tracker half"
+
+
+def handler_modules(names: Iterable[str]) -> set[str]:
+    return {f"sidecar.handlers.{COMMANDS[name].rsplit('.', 1)[0]}" for name in names}
+
+
+def denied(module: str) -> bool:
+    not_local = handler_modules(set(COMMANDS) - LOCAL) - handler_modules(LOCAL)
+    return module in not_local or any(module == d or module.startswith(d + ".") for d in DENIED)
+
+
+def imported_before_loading(stderr: str) -> list[str]:
+    """Modules `python -v` reported before the app logged that the Tracker half loads."""
+    modules = []
+    for line in stderr.splitlines():
+        if line.startswith("import '"):
+            modules.append(line.split("'")[1])
+        elif line.startswith("{") and json.loads(line).get("msg") == LOADING:
+            break
+    return modules
+
+
+@pytest.mark.parametrize("secrets", ["memory", "keyring"])
+def test_nothing_denied_loads_before_ready(secrets: str, tmp_path: Path) -> None:
+    """A signed-out start, as a shell makes it: `ping` at once, then the end of stdin."""
+    command = [sys.executable, "-v", "-m", "sidecar", "--secrets", secrets]
+    out = subprocess.run(
+        [*command, "--log-level", "debug", "--config-dir", str(tmp_path)],
+        input=b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n',
+        capture_output=True,
+        timeout=60,
+    )
+    stderr = out.stderr.decode()
+    assert b'"result":"pong"' in out.stdout, stderr[-3000:]
+    before = imported_before_loading(stderr)
+    assert "sidecar.rpc.endpoint" in before and "sidecar.handlers.system" in before
+    assert [m for m in before if denied(m)] == []
 
 
 def test_cli_and_app_import_no_heavy_package() -> None:
@@ -39,6 +94,7 @@ from sidecar.demo import demo_tracker
 
 async def main():
     async with demo_tracker() as demo:
+        demo.start()
         loaded = [m for m in ("aiohttp.web", "sidecar.sandbox.app") if m in sys.modules]
         print(json.dumps(loaded))
         headers = {"Authorization": "OAuth " + demo.session.token, "X-Org-ID": demo.session.org_id}

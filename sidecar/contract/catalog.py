@@ -22,7 +22,7 @@ from sidecar.api.local import TimerState, TimerStopped
 from sidecar.api.system import CacheStale, Progress, Reachability, Ready
 from sidecar.api.tray import Notice, TrayState
 from sidecar.errors import RETRYABLE_KINDS, ErrorData, ErrorKind
-from sidecar.handlers import COMMANDS, describe
+from sidecar.handlers import commands, describe
 from sidecar.handlers.kept import OFFLINE, ONLINE, STALE
 from sidecar.rpc import protocol
 from sidecar.wire_errors import KIND_CODES
@@ -137,7 +137,7 @@ class Catalog:
 
 def command_methods() -> tuple[MethodSpec, ...]:
     """The application methods, read from the handler table in its order."""
-    return tuple(MethodSpec(name, *describe(name, fn)) for name, fn in COMMANDS.items())
+    return tuple(MethodSpec(name, *describe(name, fn)) for name, fn in commands().items())
 
 
 def error_specs() -> tuple[ErrorSpec, ...]:

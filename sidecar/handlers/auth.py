@@ -4,11 +4,14 @@ Owns: the commands' validation and messages (`docs/frontend-contract.md` §5, §
 token grant becomes a stored session, and the refresh rule (`make_refresher`: which grant
 refreshes a session and which refusal ends it). Must not know: where the session is stored or when a
 refresh happens (`sidecar/session/manager.py`), nor the OAuth wire (`sidecar/tracker/oauth.py`).
+That wire is imported where it is used: it pulls in the Tracker client, and `has_session` and
+`get_client_credentials_info` are served before that has loaded (`handlers.LOCAL`).
 """
 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from sidecar.api.auth import (
     ClientCredentialsInfo,
@@ -21,10 +24,12 @@ from sidecar.errors import InvalidInput, NotAuthenticated, RefreshRefused
 from sidecar.handlers.deps import Call, Deps
 from sidecar.session.manager import IAM_LIFETIME_S, Refresher
 from sidecar.session.stores import StoredSession, canonical_org_type
-from sidecar.tracker import oauth
 from sidecar.tracker.auth import check_credential
-from sidecar.tracker.client import TrackerClient
 from sidecar.tracker.errors import HTTPStatusError
+
+if TYPE_CHECKING:
+    from sidecar.tracker import oauth
+    from sidecar.tracker.client import TrackerClient
 
 MISSING_CLIENT = (
     "Client credentials are missing. Configure your OAuth app credentials before logging in."
@@ -59,6 +64,8 @@ async def exchange_code(deps: Deps, params: ExchangeCodeParams, call: Call) -> b
     """Exchange an OAuth verification code for a token and store the session."""
     if not deps.client_id or not deps.client_secret:
         raise InvalidInput(MISSING_CLIENT)
+    from sidecar.tracker import oauth  # with the Tracker half (see the module docstring)
+
     _check_sendable(None, (params.org_id or "").strip() or None)  # before the code is spent
     await deps.session.check_store()  # a one-time code must not be spent on a session we drop
     grant = await oauth.exchange_code(
@@ -95,6 +102,8 @@ def make_refresher(
     raw `http 400`, while the stored session stays. Network errors, 429 and 5xx propagate as
     they are (retryable: the next request tries again).
     """
+
+    from sidecar.tracker import oauth  # with the Tracker half (see the module docstring)
 
     async def refresh(session: StoredSession) -> StoredSession | None:
         if not (client_id and client_secret and session.refresh_token):

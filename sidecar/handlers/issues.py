@@ -34,7 +34,8 @@ from sidecar.api.issues import (
 )
 from sidecar.errors import InvalidInput
 from sidecar.handlers import convert, scrolls
-from sidecar.handlers.deps import Call, Deps, ListEntry
+from sidecar.handlers.caches import ListEntry
+from sidecar.handlers.deps import Call, Deps
 from sidecar.handlers.kept import ISSUE, LIST_PREFIX, Mark, Stored, entry_key, unreachable
 from sidecar.handlers.users import current_login
 from sidecar.handlers.writes import present, write

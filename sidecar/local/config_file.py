@@ -20,7 +20,6 @@ import errno
 import logging
 import os
 import stat
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -205,6 +204,8 @@ class ConfigStore:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """A temporary file beside `path`, flushed, then renamed over it (keeping its mode)."""
+    import tempfile  # here: it loads shutil and more, which no start needs before `ready`
+
     mode = _kept_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:

@@ -15,7 +15,7 @@ hanging; where an answer is uncertain, send none rather than two.
 import asyncio
 import contextlib
 import logging
-import secrets
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -303,6 +303,8 @@ class Endpoint:
         task.add_done_callback(lambda done: self._finish(done, ctx, sink, started))
 
     async def _invoke(self, method: Method, raw: msgspec.Raw | None, ctx: RequestContext) -> Any:
+        if method.load is not None:
+            method = await self._router.loaded(method)
         params = self._router.decode_params(method, raw)
         return await method.handler(params, ctx)
 
@@ -349,7 +351,7 @@ class Endpoint:
             return None
 
     def _incident(self, exc: BaseException, ctx: RequestContext) -> RpcError:
-        incident = secrets.token_hex(4)
+        incident = os.urandom(4).hex()  # as secrets.token_hex, without loading hashlib at start
         self._log.error(
             "rpc: internal error in %s (id %r), incident %s",
             ctx.method,

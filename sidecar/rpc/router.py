@@ -1,8 +1,10 @@
 """The method table: names, handlers, params types and their prebuilt decoders.
 
-Owns registration (frozen once serving starts) and the second decoding stage: raw params →
-the method's params type, with -32602 errors that name the offending field in the Tauri style
-the frontend already parses. Must not know the transport, the envelope or any domain.
+Owns registration (frozen once serving starts), methods whose handler is loaded on first need
+(`defer`: the name is known at once, the code behind it later), and the second decoding stage:
+raw params → the method's params type, with -32602 errors that name the offending field in the
+Tauri style the frontend already parses. Must not know the transport, the envelope, any domain,
+or what loading a deferred method involves (the app's `load`).
 """
 
 import re
@@ -17,6 +19,9 @@ from sidecar.rpc.errors import INVALID_PARAMS, RpcError
 from sidecar.rpc.messages import UNREADABLE, unreadable_reason
 
 Handler = Callable[[Any, RequestContext], Awaitable[Any]]
+# Registers the deferred methods it stands for (with `Router.add`). Every request for one of
+# them awaits it, concurrently too, so it must do its work once and be cheap to await again.
+Load = Callable[[], Awaitable[None]]
 
 # Top-level keys with their values left unread: Raw skips a value without checking its UTF-8.
 _fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -26,13 +31,17 @@ _NAMED_FIELD = re.compile(r"field `([^`]+)`")
 
 @dataclass(frozen=True)
 class Method:
-    """One registered method; `handler(params, ctx)` gets None when params_type is None."""
+    """One registered method; `handler(params, ctx)` gets None when params_type is None.
+
+    A deferred method's placeholder has `load` set and nothing else that is usable yet.
+    """
 
     name: str
     handler: Handler
     params_type: type | None
     result_type: Any
     summary: str = ""
+    load: Load | None = None
 
 
 class Router:
@@ -52,20 +61,51 @@ class Router:
         *,
         summary: str = "",
     ) -> Method:
-        """Register a method and build its params decoder once.
+        """Register a method and build its params decoder once; a deferred one is filled in.
 
         Raises:
-            RuntimeError: the name is taken or the router is frozen.
+            RuntimeError: the name is taken (and not deferred) or the router is frozen.
         """
-        if self._frozen:
-            raise RuntimeError(f"router is frozen; cannot add {name!r}")
-        if name in self._methods:
-            raise RuntimeError(f"method {name!r} is already registered")
+        placeholder = self._methods.get(name)
+        if placeholder is None or placeholder.load is None:
+            self._check_new(name)
         method = Method(name, handler, params_type, result_type, summary)
         if params_type is not None:
             self._decoders[name] = msgspec.json.Decoder(params_type)
         self._methods[name] = method
         return method
+
+    def defer(self, name: str, load: Load) -> None:
+        """Register `name` now and its handler once `load()` has added it.
+
+        A request for it waits for `load()` (which it starts, when nothing has yet): a method
+        that has not loaded is never refused.
+
+        Raises:
+            RuntimeError: the name is taken or the router is frozen.
+        """
+        self._check_new(name)
+        self._methods[name] = Method(name, _not_loaded, None, Any, load=load)
+
+    async def loaded(self, method: Method) -> Method:
+        """`method` itself, or for a deferred one the method its load registered.
+
+        Raises:
+            RuntimeError: the load finished without registering it.
+        """
+        if method.load is None:
+            return method
+        await method.load()
+        current = self._methods[method.name]
+        if current.load is not None:
+            raise RuntimeError(f"loading did not register method {method.name!r}")
+        return current
+
+    def _check_new(self, name: str) -> None:
+        if self._frozen:
+            raise RuntimeError(f"router is frozen; cannot add {name!r}")
+        if name in self._methods:
+            raise RuntimeError(f"method {name!r} is already registered")
 
     def freeze(self) -> None:
         self._frozen = True
@@ -106,6 +146,10 @@ class Router:
             # too deep nesting first.
             reason = unreadable_reason(exc, "params")
             raise _invalid_params(method.name, _blamed_field(data), reason, reason) from None
+
+
+async def _not_loaded(params: Any, ctx: RequestContext) -> Any:
+    raise RuntimeError(f"{ctx.method} was called before it was loaded")
 
 
 def _blamed_field(data: bytes) -> str | None:

@@ -1,17 +1,26 @@
 """The Tracker client's settings and the HTTPS-only base URL rule.
 
-Owns: `ClientConfig` (built by the app from flags and env) and `check_base_url`.
+Owns: `ClientConfig` (built by the app from flags and env), `check_base_url`, and what makes a
+URL's text unusable (`URL_CONTROL`, `HOST`, shared with `urls.check_url`).
 Must not know: where the settings came from (CLI, env), or how a refusal becomes an exit code.
+The settings check their base URLs before `ready`, so this module parses with the standard
+library: yarl (~5 ms of imports) loads with the client, after `ready`. yarl splits a URL with
+the same `urllib.parse.urlsplit`, so both refuse the same texts with the same words.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import SplitResult, urlsplit
 
 from .retry import RetryPolicy
-from .urls import check_url
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A host as it reaches DNS: letters, digits, `-`, `_`, `.` (IDNA-encoded first), or an IPv6
+# literal.
+HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[\w.~-]+)?")
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,8 @@ def check_base_url(url: str, allow_http_loopback: bool) -> None:
     """
     if not url.strip():
         raise ValueError(f"invalid base URL {url!r}: no host")
-    parts = check_url(url)
-    host = (parts.host or "").lower()
+    parts = _split(url)
+    host = (parts.hostname or "").lower()
     if parts.scheme == "https":
         return
     if parts.scheme != "http":
@@ -58,3 +67,29 @@ def check_base_url(url: str, allow_http_loopback: bool) -> None:
             f"refusing http:// base URL {url!r}: --allow-http-loopback permits only "
             "127.0.0.1, ::1 or localhost"
         )
+
+
+def _split(url: str) -> SplitResult:
+    """`url` split, or ValueError naming what the URL parser would choke on (as
+    `urls.check_url` words it): control characters, a backslash, a port out of range, a broken
+    IPv6 literal, a host that is not a DNS name or an IP literal."""
+    if URL_CONTROL.search(url):
+        raise ValueError(f"invalid URL {url!r}: it contains a control character")
+    if "\\" in url:
+        raise ValueError(f"invalid URL {url!r}: a backslash is not allowed")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"invalid URL {url!r}: {exc}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")  # as yarl encodes it
+        except UnicodeError:
+            host = ""
+    if not host or not HOST.fullmatch(host):
+        raise ValueError(f"invalid URL {url!r}: no usable host")
+    return parts

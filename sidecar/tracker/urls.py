@@ -14,16 +14,14 @@ from yarl import URL
 
 from sidecar.errors import InvalidInput
 
+from .config import HOST, URL_CONTROL
+
 MAX_SEGMENT = 255
 """Longest id accepted in a path: Tracker's keys and ids are far shorter (a 24-hex id)."""
 _DOT_SEGMENTS = frozenset({".", ".."})
 # C0 controls, DEL and C1 controls: never part of a key or an id, and NUL, CR and LF end a
 # request line early in some servers.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# A host as it reaches DNS: letters, digits, `-`, `_`, `.` (yarl has IDNA-encoded the rest),
-# or an IPv6 literal.
-_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[\w.~-]+)?")
 
 
 def api_path(*segments: str, version: str = "v3") -> str:
@@ -81,7 +79,7 @@ def check_url(url: str) -> URL:
     characters (NUL, CR, LF, …) and backslashes anywhere, and a host that is not a DNS name
     or an IP literal (a space, say).
     """
-    if _URL_CONTROL.search(url):
+    if URL_CONTROL.search(url):
         raise ValueError(f"invalid URL {url!r}: it contains a control character")
     if "\\" in url:
         raise ValueError(f"invalid URL {url!r}: a backslash is not allowed")
@@ -92,7 +90,7 @@ def check_url(url: str) -> URL:
         raise ValueError(f"invalid URL {url!r}: {exc}") from None
     if port is not None and not 0 < port < 65536:
         raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
-    if not parsed.raw_host or not _HOST.fullmatch(parsed.raw_host):
+    if not parsed.raw_host or not HOST.fullmatch(parsed.raw_host):
         raise ValueError(f"invalid URL {url!r}: no usable host")
     return parsed
 

@@ -27,6 +27,7 @@ from sidecar.session.manager import IAM_LIFETIME_S, REFRESH_MARGIN_S
 from sidecar.session.stores import MemoryStore, StoredSession
 from sidecar.settings import Settings
 from sidecar.tracker import errors
+from sidecar.tracker.client import TrackerClient
 from tests.fakes.tracker import CLIENT_ID, CLIENT_SECRET, ORG_ID, FakeTrackerServer
 
 N = 12
@@ -44,7 +45,9 @@ class NoCall:
 CALL = NoCall()
 
 
-def make_app(fake: FakeTrackerServer, tmp_path: Path, env: dict[str, str] | None = None) -> App:
+async def make_app(
+    fake: FakeTrackerServer, tmp_path: Path, env: dict[str, str] | None = None
+) -> App:
     settings = Settings(
         api_base_url=fake.url,
         oauth_base_url=fake.oauth_url,
@@ -54,18 +57,25 @@ def make_app(fake: FakeTrackerServer, tmp_path: Path, env: dict[str, str] | None
         config_dir=tmp_path / "config",
         cache_dir=tmp_path / "cache",
     )
-    return App(settings, MemoryStore(), ENV if env is None else env)
+    app = App(settings, MemoryStore(), ENV if env is None else env)
+    await app.load()  # the Tracker half, as the first request that needs it would
+    return app
 
 
 @pytest.fixture
 async def app(fake_tracker: FakeTrackerServer, tmp_path: Path) -> AsyncIterator[App]:
-    the_app = make_app(fake_tracker, tmp_path)
+    the_app = await make_app(fake_tracker, tmp_path)
     yield the_app
-    await the_app.tracker.close()
+    await tracker(the_app).close()
+
+
+def tracker(app: App) -> TrackerClient:
+    assert app.tracker is not None, "loaded by make_app"
+    return app.tracker
 
 
 async def myself(app: App) -> str:
-    response = await app.tracker.request("GET", "/v3/myself")
+    response = await tracker(app).request("GET", "/v3/myself")
     login = response.json(dict[str, Any])["login"]
     assert isinstance(login, str)
     return login
@@ -173,14 +183,14 @@ async def test_a_code_is_good_once(app: App, fake_tracker: FakeTrackerServer) ->
 async def test_a_wrong_client_secret_is_invalid_client(
     fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
-    app = make_app(fake_tracker, tmp_path, {**ENV, "YTRACKER_CLIENT_SECRET": "wrong"})
+    app = await make_app(fake_tracker, tmp_path, {**ENV, "YTRACKER_CLIENT_SECRET": "wrong"})
     try:
         with pytest.raises(errors.HTTPStatusError) as caught:
             await auth.exchange_code(
                 app.deps, ExchangeCodeParams(code=fake_tracker.issue_auth_code()), CALL
             )
     finally:
-        await app.tracker.close()
+        await tracker(app).close()
     assert caught.value.message.startswith("http 401 Unauthorized: ")
     assert caught.value.tracker_code == "invalid_client"
     assert caught.value.error_messages == ["Client authentication failed"]
@@ -190,14 +200,14 @@ async def test_a_wrong_client_secret_is_invalid_client(
 async def test_missing_client_credentials_are_refused_before_any_request(
     fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
-    app = make_app(fake_tracker, tmp_path, {"YTRACKER_CLIENT_ID": CLIENT_ID})
+    app = await make_app(fake_tracker, tmp_path, {"YTRACKER_CLIENT_ID": CLIENT_ID})
     try:
         info = await auth.get_client_credentials_info(app.deps, NoParams(), CALL)
         assert (info.client_id, info.has_client_secret) == (CLIENT_ID, False)
         with pytest.raises(InvalidInput) as caught:
             await auth.exchange_code(app.deps, ExchangeCodeParams(code="1234567"), CALL)
     finally:
-        await app.tracker.close()
+        await tracker(app).close()
     assert caught.value.message == (
         "Client credentials are missing. Configure your OAuth app credentials before logging in."
     )
@@ -301,7 +311,7 @@ async def test_a_session_without_refresh_token_surfaces_the_401_as_the_app_did(
 async def test_without_client_credentials_no_refresh_is_attempted(
     fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
-    app = make_app(fake_tracker, tmp_path, {})
+    app = await make_app(fake_tracker, tmp_path, {})
     try:
         access, refresh = fake_tracker.call(lambda s: s.mint_tokens("alice", CLIENT_ID))
         session = StoredSession(token=access, org_id=ORG_ID, refresh_token=refresh, expires_at=1.0)
@@ -309,7 +319,7 @@ async def test_without_client_credentials_no_refresh_is_attempted(
         assert await myself(app) == "alice"  # tried as it is: the fake still takes it
         assert token_posts(fake_tracker) == []
     finally:
-        await app.tracker.close()
+        await tracker(app).close()
 
 
 # -- login_with_token -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sidecar.handlers.issues import get_issues
 from sidecar.handlers.users import current_login
 from sidecar.session.stores import StoredSession
 from tests.fakes.tracker import ORG_ID, TOKEN, FakeTrackerServer
-from tests.handlers.test_auth import CALL, make_app
+from tests.handlers.test_auth import CALL, make_app, tracker
 
 ALICE = StoredSession(token=TOKEN, org_id=ORG_ID, org_type="yandex360")
 BOB = StoredSession(token="bob-token", org_id=ORG_ID, org_type="yandex360")
@@ -28,10 +28,10 @@ BOB = StoredSession(token="bob-token", org_id=ORG_ID, org_type="yandex360")
 
 @pytest.fixture
 async def app(fake_tracker: FakeTrackerServer, tmp_path: Path) -> AsyncIterator[App]:
-    the_app = make_app(fake_tracker, tmp_path)
+    the_app = await make_app(fake_tracker, tmp_path)
     await the_app.session.sign_in(ALICE)
     yield the_app
-    await the_app.tracker.close()
+    await tracker(the_app).close()
 
 
 def tokens(fake: FakeTrackerServer, method: str, path: str) -> list[str]:

@@ -21,7 +21,7 @@ import msgspec
 import msgspec.inspect as mi
 from hypothesis import strategies as st
 
-from sidecar.handlers import COMMANDS, describe
+from sidecar.handlers import COMMANDS, describe, handler
 from tests.hostile.wire_model import json_values
 
 # Names that download or upload files: their strings are paths inside the sandbox.
@@ -82,12 +82,12 @@ def methods() -> list[str]:
 
 
 def params_type(method: str) -> type:
-    params, _result, _summary = describe(method, COMMANDS[method])
+    params, _result, _summary = describe(method, handler(method))
     return params
 
 
 def result_type(method: str) -> Any:
-    return describe(method, COMMANDS[method])[1]
+    return describe(method, handler(method))[1]
 
 
 @functools.cache

@@ -627,3 +627,75 @@ async def test_sigterm_ends_serve_and_handlers_are_removed(peer: Peer) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
     assert await peer.finished() == 0
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+# -- deferred methods ----------------------------------------------------------------------------
+
+
+class Deferred:
+    """A router whose `late` method loads only when the test lets its load finish."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.router = Router()
+        self.release = asyncio.Event()
+        self.loads = 0
+        self.fail = fail
+
+        async def ping(params: None, ctx: RequestContext) -> str:
+            return "pong"
+
+        async def late(params: SubtractParams, ctx: RequestContext) -> int:
+            return params.minuend - params.subtrahend
+
+        async def load_once() -> None:
+            self.loads += 1
+            await self.release.wait()
+            if self.fail:
+                raise ImportError("no module named late")
+            self.router.add("late", late, SubtractParams)
+
+        shared: list[asyncio.Task[None]] = []
+
+        async def load() -> None:  # every caller awaits the one load, as the app's does
+            if not shared:
+                shared.append(asyncio.create_task(load_once()))
+            await asyncio.shield(shared[0])
+
+        self.router.add("ping", ping, None)
+        self.router.defer("late", load)
+
+
+async def test_a_deferred_method_waits_for_its_load_and_others_are_answered_meanwhile() -> None:
+    deferred = Deferred()
+    transport = MemoryTransport()
+    endpoint = Endpoint(
+        deferred.router, transport, translate_error=translate, logger=logging.getLogger("t")
+    )
+    serving = asyncio.create_task(endpoint.serve())
+    call = '{"jsonrpc":"2.0","method":"late","params":{"minuend":3,"subtrahend":1},"id":%d}'
+    transport.feed((call % 1).encode())
+    transport.feed(b'{"jsonrpc":"2.0","method":"ping","id":2}')
+    transport.feed((call % 3).encode())
+    first = json.loads(await asyncio.wait_for(transport.next_frame(), GUARD_S))
+    assert first == result(2, "pong") and transport.pending() == 0
+    deferred.release.set()
+    answers = [json.loads(await asyncio.wait_for(transport.next_frame(), GUARD_S)) for _ in "ab"]
+    assert canonical(answers) == canonical([result(1, 2), result(3, 2)])
+    assert deferred.loads == 1
+    transport.feed_eof()
+    assert await asyncio.wait_for(serving, GUARD_S) == 0
+
+
+async def test_a_failed_load_is_an_internal_error_for_the_request_that_waited() -> None:
+    deferred = Deferred(fail=True)
+    deferred.release.set()
+    transport = MemoryTransport()
+    endpoint = Endpoint(
+        deferred.router, transport, translate_error=translate, logger=logging.getLogger("t")
+    )
+    serving = asyncio.create_task(endpoint.serve())
+    transport.feed(b'{"jsonrpc":"2.0","method":"late","params":{},"id":1}')
+    answer = json.loads(await asyncio.wait_for(transport.next_frame(), GUARD_S))
+    assert answer["error"]["code"] == -32603 and answer["error"]["data"]["kind"] == "internal"
+    transport.feed_eof()
+    assert await asyncio.wait_for(serving, GUARD_S) == 0

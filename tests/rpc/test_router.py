@@ -130,3 +130,51 @@ def test_listing_keeps_registration_order() -> None:
         "One issue",
     )
     assert router.get("nope") is None
+
+
+# -- deferred methods --------------------------------------------------------------------------
+
+
+async def test_a_deferred_method_is_known_at_once_and_served_once_loaded() -> None:
+    router = Router()
+    loads: list[str] = []
+
+    async def load() -> None:
+        loads.append("load")
+        router.add("get_issue", handler, GetIssueParams, summary="One issue")
+
+    router.defer("get_issue", load)
+    router.freeze()  # serving has begun: the deferred name is filled in all the same
+    placeholder = router.get("get_issue")
+    assert placeholder is not None and placeholder.load is not None
+    method = await router.loaded(placeholder)
+    assert (method.params_type, method.summary, method.load) == (GetIssueParams, "One issue", None)
+    assert router.get("get_issue") is method
+    assert decode(router, "get_issue", b'{"issueKey":"Q-1"}') == GetIssueParams(issue_key="Q-1")
+    assert await router.loaded(method) is method and loads == ["load"]
+
+
+async def test_a_load_that_does_not_register_its_method_is_an_error() -> None:
+    router = Router()
+
+    async def load() -> None:
+        pass
+
+    router.defer("late", load)
+    placeholder = router.get("late")
+    assert placeholder is not None
+    with pytest.raises(RuntimeError, match="did not register"):
+        await router.loaded(placeholder)
+
+
+def test_a_deferred_name_is_taken_like_any_other() -> None:
+    router = make_router()
+
+    async def load() -> None:
+        pass
+
+    with pytest.raises(RuntimeError, match="already registered"):
+        router.defer("ping", load)
+    router.freeze()
+    with pytest.raises(RuntimeError, match="frozen"):
+        router.defer("late", load)

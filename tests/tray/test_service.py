@@ -19,7 +19,7 @@ import pytest
 from sidecar.api.issues import Issue
 from sidecar.api.local import Config
 from sidecar.api.tray import Notice, TrayState
-from sidecar.app import tray_options
+from sidecar.app_tracker import tray_options
 from sidecar.errors import NotAuthenticated
 from sidecar.local.timer import Timer
 from sidecar.settings import Settings
