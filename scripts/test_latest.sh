@@ -37,7 +37,7 @@ quiet "$scratch/venv/bin/python" -m pip install --disable-pip-version-check --no
   --no-build-isolation --no-index -e .
 versions="$("$scratch/venv/bin/python" - <<'PY'
 import importlib.metadata as md
-names = ["aiohttp", "msgspec", "keyring", "backoff", "truststore", "certifi", "yarl"]
+names = ["aiohttp", "msgspec", "keyring", "truststore", "certifi", "yarl"]
 print(", ".join(f"{n} {md.version(n)}" for n in names))
 PY
 )"

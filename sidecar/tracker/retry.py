@@ -2,21 +2,20 @@
 
 Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions, the
 `RetryPolicy` knobs with their testing switch, and `run_with_retries`, a deliberately dumb
-loop driven by the `backoff` library that only asks those two functions.
+loop that only asks those two functions.
 Must not know: HTTP, aiohttp or the cooldown (callers wait their cooldown slot inside the
 attempt, so retries queue like everything else).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import random
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import backoff
+from typing import TypeVar
 
 from sidecar.errors import SidecarError
 
@@ -140,28 +139,17 @@ async def run_with_retries(
 ) -> T:
     """Call `attempt_fn(1)`, `attempt_fn(2)`, … until it succeeds or the policy gives up.
 
-    `backoff` runs the loop and the sleeps; `should_retry` is its giveup predicate (the attempt
-    limit included) and `retry_delay` what its wait generator yields. backoff tells neither the
-    attempt number, so `once` counts the attempts for both.
+    A plain loop: it runs around every Tracker request, and the `backoff` library that drove
+    it cost ~10 µs per request to set up (a decorator built per call, for the attempt count
+    its callbacks are not told), ~3 µs even when built once; this costs ~0.2 µs.
     """
-    attempt = 0
-
-    async def once() -> T:
-        nonlocal attempt
+    attempt = 1
+    while True:
+        try:
+            return await attempt_fn(attempt)
+        except errors.TrackerError as exc:
+            if not should_retry(exc, attempt, idempotent=idempotent, policy=policy):
+                raise
+            delay = retry_delay(exc, attempt, policy=policy)
+        await asyncio.sleep(delay)
         attempt += 1
-        return await attempt_fn(attempt)
-
-    def waits() -> Generator[Any, Any, None]:  # backoff types it as send-less
-        # backoff primes the generator with send(None), then sends each exception.
-        exc = yield None
-        while True:
-            exc = yield retry_delay(exc, attempt, policy=policy)
-
-    def give_up(exc: BaseException) -> bool:
-        return not should_retry(exc, attempt, idempotent=idempotent, policy=policy)
-
-    retrying = backoff.on_exception(
-        waits, errors.TrackerError, giveup=give_up, jitter=None, logger=None
-    )(once)
-    result: T = await retrying()
-    return result

@@ -1,4 +1,4 @@
-"""The retry decision and delay as pure functions, and the backoff-driven loop."""
+"""The retry decision and delay as pure functions, and the loop that asks them."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ async def test_loop_sleeps_what_retry_delay_says(monkeypatch: pytest.MonkeyPatch
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr("backoff._async.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("asyncio.sleep", fake_sleep)
     script = Script(status(429, 2.5), status(503, 0.7))
     assert await run_with_retries(script, idempotent=False) == "ok"
     assert slept == [2.5, 0.7]
