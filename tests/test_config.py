@@ -100,6 +100,20 @@ def test_a_loaded_config_can_be_changed_without_changing_the_next_load(tmp_path:
     assert store.read_now() == Config(workday_hours=6)
 
 
+async def test_a_read_or_save_answers_loads_for_a_while(tmp_path: Path) -> None:
+    """Every issue answer loads the config: within `fresh_s` of a read the file is not read
+    again; the store's own save counts at once."""
+    store = ConfigStore(tmp_path, fresh_s=3600)
+    store.path.write_text(json.dumps({"workday_hours": 6}))
+    assert await store.load() == Config(workday_hours=6)
+    store.path.write_text(json.dumps({"workday_hours": 12}))
+    assert await store.load() == Config(workday_hours=6)
+    await store.save(Config(workday_hours=7))
+    assert await store.load() == Config(workday_hours=7)
+    store.path.write_text(json.dumps({"workday_hours": 12}))
+    assert await ConfigStore(tmp_path, fresh_s=0).load() == Config(workday_hours=12)
+
+
 # -- a symbolic link as config.json (issue 14, item 17): written through, never replaced ------
 
 
@@ -162,7 +176,7 @@ def test_a_link_that_leads_nowhere_writable_is_refused_and_kept(tmp_path: Path, 
 
 
 async def test_a_silent_folder_answers_with_the_last_known_config(tmp_path: Path) -> None:
-    store = ConfigStore(tmp_path, read_timeout_s=0.2, write_timeout_s=0.2)
+    store = ConfigStore(tmp_path, read_timeout_s=0.2, write_timeout_s=0.2, fresh_s=0)
     store.write_now(Config(workday_hours=6))
     assert await store.load() == Config(workday_hours=6)
     with hung_folder(over=tmp_path):
