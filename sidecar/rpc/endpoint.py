@@ -107,7 +107,10 @@ class Endpoint:
         self._log = logger
         self._drain_timeout_s = drain_timeout_s
         self._shutdown_method = Method(SHUTDOWN, self._shutdown, None, None)
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the serving loop
+        self._debug = False  # whether per-request debug lines are wanted (read once, at serve)
+        # Every request task with what answering it needs.
+        self._tasks: dict[asyncio.Task[None], tuple[RequestContext, Sink | None]] = {}
         self._in_flight: dict[RequestId, asyncio.Task[Any]] = {}
         self._cancel_reasons: dict[asyncio.Task[Any], RpcError] = {}
         self._accepting = True
@@ -137,6 +140,8 @@ class Endpoint:
     async def serve(self) -> int:
         """Serve until told to stop, drain in-flight work, flush; returns the exit code."""
         self._router.freeze()
+        self._loop = asyncio.get_running_loop()
+        self._debug = self._log.isEnabledFor(logging.DEBUG)
         with self._signal_handlers():
             self._release_held()
             await self._until_stopped()
@@ -178,7 +183,7 @@ class Endpoint:
     async def _drain(self, grace_s: float) -> None:
         """Let running tasks finish within `grace_s` (less with thousands of them), then cancel
         the rest (answered -32802)."""
-        pending = self._tasks - {asyncio.current_task()}
+        pending = self._tasks.keys() - {asyncio.current_task()}
         grace_s = min(grace_s, grace_s + _CANCEL_GRACE_S - len(pending) * _UNWIND_S)
         if pending and grace_s > 0:
             _, pending = await asyncio.wait(pending, timeout=grace_s)
@@ -294,13 +299,30 @@ class Endpoint:
     # -- one task per request --------------------------------------------------------------
 
     def _spawn(self, method: Method, request: Request, sink: Sink | None) -> None:
+        assert self._loop is not None, "requests are dispatched only while serving"
         ctx = RequestContext(request_id(request), method.name, self.notify)
-        started = time.perf_counter()
-        task = asyncio.create_task(self._invoke(method, request.params_or_none(), ctx))
-        self._tasks.add(task)
+        task = self._loop.create_task(self._run(method, request.params_or_none(), ctx))
+        self._tasks[task] = (ctx, sink)
         if ctx.id is not None:
             self._in_flight[ctx.id] = task
-        task.add_done_callback(lambda done: self._finish(done, ctx, sink, started))
+        # Answers a task cancelled before its first step, whose `_run` never runs. Every other
+        # task answers from inside and takes this off: a done callback costs the loop one more
+        # iteration per request.
+        task.add_done_callback(self._answer_unstarted)
+
+    async def _run(self, method: Method, raw: msgspec.Raw | None, ctx: RequestContext) -> None:
+        started = time.perf_counter()
+        task = asyncio.current_task(self._loop)
+        assert task is not None
+        try:
+            # Encoded here so that an unencodable result still meets the error boundary.
+            result = msgspec.Raw(self._encoder.encode(await self._invoke(method, raw, ctx)))
+            response = Response(id=ctx.id, result=result)
+        except (Exception, asyncio.CancelledError) as exc:
+            reason = self._cancel_reasons.get(task, _SHUTTING_DOWN)
+            response = Response(id=ctx.id, error=self._to_wire(exc, ctx, reason))
+        task.remove_done_callback(self._answer_unstarted)
+        self._settle(task, response, started)
 
     async def _invoke(self, method: Method, raw: msgspec.Raw | None, ctx: RequestContext) -> Any:
         if method.load is not None:
@@ -308,16 +330,21 @@ class Endpoint:
         params = self._router.decode_params(method, raw)
         return await method.handler(params, ctx)
 
-    def _finish(
-        self, task: asyncio.Task[Any], ctx: RequestContext, sink: Sink | None, started: float
-    ) -> None:
-        self._tasks.discard(task)
+    def _answer_unstarted(self, task: asyncio.Task[None]) -> None:
+        ctx, _ = self._tasks[task]
+        reason = self._cancel_reasons.get(task, _SHUTTING_DOWN)
+        self._settle(task, self._response(task, ctx, reason), time.perf_counter())
+
+    def _settle(self, task: asyncio.Task[None], response: Response, started: float) -> None:
+        """Forget the request and send its answer (a notification's goes nowhere)."""
+        ctx, sink = self._tasks.pop(task)
+        self._cancel_reasons.pop(task, None)
         if ctx.id is not None and self._in_flight.get(ctx.id) is task:
             del self._in_flight[ctx.id]
-        response = self._response(task, ctx, self._cancel_reasons.pop(task, _SHUTTING_DOWN))
-        outcome = "ok" if response.error is UNSET else f"error {response.error.code}"
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self._log.debug("rpc %s id=%r %.1fms %s", ctx.method, ctx.id, elapsed_ms, outcome)
+        if self._debug:  # the line is built only when it is logged
+            outcome = "ok" if response.error is UNSET else f"error {response.error.code}"
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self._log.debug("rpc %s id=%r %.1fms %s", ctx.method, ctx.id, elapsed_ms, outcome)
         if sink is not None:
             sink(response)
 
