@@ -29,6 +29,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import logging
+import math
 import os
 import queue
 import stat
@@ -50,6 +51,7 @@ _log = logging.getLogger(__name__)
 HIGH_WATER = 1024 * 1024  # unsent answer bytes that stop the taking of new requests
 LOW_WATER = 256 * 1024  # ... until they are down to this
 _IOV_MAX = 1024  # buffers per writev; POSIX guarantees at least 16, Linux and macOS take 1024
+_COALESCE_S = 0.0005  # a frame this soon after the last flush waits for the end of the turn
 
 
 def loop_pollable(fd: int) -> bool:
@@ -199,7 +201,9 @@ class _LoopWriter:
 
     Frames written during one turn of the loop leave together, in one `writev` call at the end
     of it: at exit thousands of answers come at once, and one system call each (and one
-    wake-up of the reading parent each) cost more than making them.
+    wake-up of the reading parent each) cost more than making them. A frame written when none
+    has left for `_COALESCE_S` (an answer to a lone request, the usual case) leaves at once:
+    waiting for the end of the turn cost the loop one more turn per answer.
     """
 
     def __init__(
@@ -211,15 +215,20 @@ class _LoopWriter:
         self._drained = asyncio.Event()
         self._drained.set()
         self._watching = False  # waiting for the pipe to take more
+        self._flushed_at = -math.inf  # loop time of the last flush
 
     def write(self, frame: bytes) -> None:
         self._pending.append(memoryview(frame))
         self._room.add(len(frame))
         if len(self._pending) == 1 and not self._watching:
             self._drained.clear()
-            self._loop.call_soon(self._flush)
+            if self._loop.time() - self._flushed_at > _COALESCE_S:
+                self._flush()
+            else:
+                self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        self._flushed_at = self._loop.time()
         while self._pending:
             try:
                 sent = os.writev(self._fd, list(itertools.islice(self._pending, _IOV_MAX)))
