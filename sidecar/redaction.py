@@ -37,16 +37,18 @@ class Secrets:
         self._values: dict[str, None] = {}  # insertion order: the oldest is dropped first
         self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
+        self._newest: str | None = None  # every request adds its token: mostly this one
 
     def add(self, *values: str | None) -> None:
         with self._lock:
             for value in values:
-                if value and len(value) >= MIN_LENGTH:
+                if value and len(value) >= MIN_LENGTH and value != self._newest:
                     self._remember(value)
             while len(self._values) > MAX_SECRETS:
                 del self._values[next(iter(self._values))]
 
     def _remember(self, value: str) -> None:
+        self._newest = value
         for form in (value, quote(value, safe=""), quote_plus(value)):
             self._values.pop(form, None)
             self._values[form] = None

@@ -26,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -78,6 +78,13 @@ def map_aiohttp_errors() -> Iterator[None]:
         yield
 
 
+def _transport_error(exc: BaseException) -> errors.TransportError | None:
+    """`transport.transport_error`, imported on first use (see `map_aiohttp_errors`)."""
+    from .transport import transport_error
+
+    return transport_error(exc)
+
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 3
@@ -98,7 +105,8 @@ class _Call:
     background: bool = False
     binary: bool = False
     authed: bool = True  # False for OAuth: no credentials, no cooldown, no redirects
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # Names the request in logs and errors: unique enough, and no system call (uuid4 made one).
+    request_id: str = field(default_factory=lambda: f"{random.getrandbits(64):016x}")
     sent_creds: Credentials | None = None  # what the latest hop carried
     swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
 
@@ -323,15 +331,30 @@ class TrackerClient:
 
         A 429 from the API holds every request back (`Cooldown.hold`), not only this one.
         """
+        log = _AttemptLog(call.request_id)
         try:
-            with self._logged(call, attempt) as log, ExitStack() as stack, map_aiohttp_errors():
-                async with Budget.running(call.limit_s) as budget:
-                    resp = await self._send_handling_redirects(call, stack, budget)
-                    return await finish(call, resp, log.seen(resp))
+            if not self._log.isEnabledFor(logging.DEBUG):  # the line would be built for nothing
+                return await self._send_timed(call, finish, log)
+            with self._logged(call, attempt, log):
+                return await self._send_timed(call, finish, log)
         except errors.RateLimited as exc:
             if call.authed:
                 self._cooldown.hold(rate_limit_pause(exc, attempt, self.config.retry))
             raise
+
+    async def _send_timed(self, call: _Call, finish: Finish[T], log: _AttemptLog) -> T:
+        """The attempt within its time budget; the one place aiohttp's exceptions become ours
+        (a plain `except`: a context manager per attempt cost a few µs on every request)."""
+        try:
+            with ExitStack() as stack:
+                async with Budget.running(call.limit_s) as budget:
+                    resp = await self._send_handling_redirects(call, stack, budget)
+                    return await finish(call, resp, log.seen(resp))
+        except Exception as exc:
+            mapped = _transport_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     async def _send_handling_redirects(
         self, call: _Call, stack: ExitStack, budget: Budget
@@ -493,16 +516,12 @@ class TrackerClient:
             ) from None
 
     @contextmanager
-    def _logged(self, call: _Call, attempt: int) -> Iterator[_AttemptLog]:
+    def _logged(self, call: _Call, attempt: int, log: _AttemptLog) -> Iterator[None]:
         """One debug line per attempt: never a token, header, body or query value."""
-        log = _AttemptLog(call.request_id)
-        if not self._log.isEnabledFor(logging.DEBUG):  # the line would be built for nothing
-            yield log
-            return
         started = time.perf_counter()
         outcome = "cancelled"
         try:
-            yield log
+            yield
             outcome = str(log.status)
         except SidecarError as exc:
             outcome = f"{exc.status} {exc.kind}" if exc.status else exc.kind

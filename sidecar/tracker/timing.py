@@ -16,31 +16,40 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 
 from . import errors
 from .cooldown import Turn
 
 
 class Budget:
-    """One attempt's time limit; it does not run while the request waits for the cooldown."""
+    """One attempt's time limit; it does not run while the request waits for the cooldown.
+
+    Its own async context manager, over one `asyncio.Timeout` set at once: it runs around every
+    Tracker request, where a generator-based manager and a second rescheduling cost ~4 µs.
+    """
 
     def __init__(self, seconds: float | None) -> None:
         self._left = seconds
         self._limit: asyncio.Timeout | None = None
 
     @classmethod
-    @asynccontextmanager
-    async def running(cls, seconds: float | None) -> AsyncIterator[Budget]:
-        """A budget of `seconds` (None: unlimited) counting from now; on expiry the block
-        raises TimeoutError."""
-        budget = cls(seconds)
-        if seconds is None:
-            yield budget
-            return
-        async with asyncio.timeout(None) as limit:
-            budget._limit = limit
-            budget.resume()
-            yield budget
+    def running(cls, seconds: float | None) -> Budget:
+        """A budget of `seconds` (None: unlimited) counting from the `async with`; on expiry
+        the block raises TimeoutError."""
+        return cls(seconds)
+
+    async def __aenter__(self) -> Budget:
+        if self._left is not None:
+            self._limit = asyncio.timeout_at(asyncio.get_running_loop().time() + self._left)
+            await self._limit.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._limit is not None:
+            await self._limit.__aexit__(kind, exc, tb)  # raises TimeoutError once it expired
 
     def pause(self) -> None:
         limit = self._limit

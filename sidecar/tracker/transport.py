@@ -60,16 +60,25 @@ def map_aiohttp_errors() -> Iterator[None]:
     """Translate transport exceptions raised inside the block into `errors.TransportError`s."""
     try:
         yield
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=False) from exc
-    except TimeoutError as exc:  # asyncio.TimeoutError and aiohttp's ServerTimeoutError
-        raise errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=True) from exc
-    except _SENT_NOTHING as exc:
-        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=False) from exc
-    except _CUT_SHORT as exc:
-        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=True) from exc
-    except aiohttp.ClientError as exc:
-        raise errors.NetworkError(f"network error: {_describe(exc)}", sent=True) from exc
+    except Exception as exc:
+        mapped = transport_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def transport_error(exc: BaseException) -> errors.TransportError | None:
+    """The `errors.TransportError` an aiohttp/asyncio transport exception stands for, most
+    specific first; None for anything else."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=False)
+    if isinstance(exc, TimeoutError):  # asyncio.TimeoutError and aiohttp's ServerTimeoutError
+        return errors.RequestTimeout(f"request timed out: {_describe(exc)}", sent=True)
+    if isinstance(exc, _SENT_NOTHING):
+        return errors.NetworkError(f"network error: {_describe(exc)}", sent=False)
+    if isinstance(exc, _CUT_SHORT) or isinstance(exc, aiohttp.ClientError):
+        return errors.NetworkError(f"network error: {_describe(exc)}", sent=True)
+    return None
 
 
 def os_store_has_cas() -> bool:
