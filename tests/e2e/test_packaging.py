@@ -411,3 +411,52 @@ def test_a_launcher_killed_while_unpacking_leaves_no_folder_for_long(onefile: On
     last, _, own = onefile.start()
     assert eventually(lambda: onefile.folders() == {own, onefile.tmp / "_MEIother"})
     assert last.stop() == 0
+
+
+# -- the path to `ready` -----------------------------------------------------------------------
+
+# Native libraries of what must load after `ready` (tests/test_startup_imports.py has the whole
+# deny-list; pure-Python modules leave no trace in a process's memory maps).
+DENIED_NATIVE = (
+    *("aiohttp/", "yarl/", "multidict/", "propcache/", "frozenlist/"),
+    *("cryptography/", "_cffi_backend", "_sqlite3"),
+)
+
+
+def mapped_at_ready(folder: Path) -> tuple[set[str], bool]:
+    """The program's mapped libraries when `ready` is read, and whether it had already begun
+    to load the Tracker half (it does 50 ms after `ready`; then the snapshot is too late)."""
+    folder.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache")}
+    with (folder / "stderr").open("wb") as stderr:
+        proc = subprocess.Popen(
+            [binary(), "--secrets", "memory", "--log-level", "debug", "--config-dir", str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stdin is not None
+        assert b'"ready"' in proc.stdout.readline()
+        (child,) = children(proc.pid)
+        os.kill(child, signal.SIGSTOP)
+        try:
+            mapped = mapped_libraries(child)
+            late = "loading the Tracker half" in (folder / "stderr").read_text()
+        finally:
+            os.kill(child, signal.SIGCONT)
+            proc.stdin.close()
+            assert proc.wait(timeout=30) == 0
+            proc.stdout.close()
+    return mapped, late
+
+
+@needs_linux_onefile
+def test_the_binary_maps_nothing_denied_before_ready(tmp_path: Path) -> None:
+    for attempt in range(5):
+        mapped, late = mapped_at_ready(tmp_path / str(attempt))
+        if not late:
+            break
+    assert not late, "every snapshot came after the Tracker half began to load"
+    assert any("msgspec/_core" in lib for lib in mapped), mapped  # the cache's are seen
+    assert [lib for lib in mapped if any(name in lib for name in DENIED_NATIVE)] == []
