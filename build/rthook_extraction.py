@@ -15,14 +15,14 @@ hook, run in the program before any of its code, cleans up after earlier runs in
    A folder still being unpacked, or whose program has not reached this hook, is younger; any
    other application's folder lacks the marker (and is not empty), so neither is touched.
 
-Removal runs in a daemon thread, off the path to the first answer. Owns nothing else; must not
-import the application.
+Removal runs in a daemon thread that starts its work `CLEANUP_DELAY_S` after the program does
+(it competed with the start for the interpreter; shutil, which it needs, loads then too), off
+the path to the first answers. Owns nothing else; must not import the application.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 import time
@@ -30,6 +30,7 @@ import time
 LOCK_NAME = ".ytracker-sidecar.lock"
 MARKER_NAME = ".ytracker-sidecar.bundle"
 PARTIAL_AFTER_S = 600
+CLEANUP_DELAY_S = 1.0
 
 if sys.platform == "win32":
     import msvcrt
@@ -91,6 +92,9 @@ def _is_partial(folder: str) -> bool:
 
 
 def _remove_abandoned(own: str) -> None:
+    time.sleep(CLEANUP_DELAY_S)
+    import shutil
+
     parent = os.path.dirname(own)
     try:
         names = os.listdir(parent)
