@@ -15,6 +15,7 @@ methods waits for it and is never refused. aiohttp loads after that, in a thread
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import os
@@ -143,6 +144,7 @@ class App:
     def _start_loading(self) -> asyncio.Task[None]:
         if self._loading is None:
             log.debug("loading the Tracker half")  # tests/test_startup_imports.py reads it
+            _collect_again()
             self._loading = asyncio.get_running_loop().create_task(self._load())
             # With the Tracker half, not at once: asking the store starts a thread (and may
             # load keyring), which would compete with the first answers.
@@ -235,6 +237,14 @@ def _import_tracker_half() -> Callable[[Settings, Deps, dict[str, str], Secrets]
     from sidecar.app_tracker import build
 
     return build
+
+
+def _collect_again() -> None:
+    """The start is over: the cyclic garbage collector, off since `sidecar/__main__.py`, runs
+    again, and never walks what the start built (`gc.freeze`)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _report_load_failure(loading: asyncio.Task[None]) -> None:

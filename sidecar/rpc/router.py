@@ -23,10 +23,10 @@ Handler = Callable[[Any, RequestContext], Awaitable[Any]]
 # them awaits it, concurrently too, so it must do its work once and be cheap to await again.
 Load = Callable[[], Awaitable[None]]
 
-# Top-level keys with their values left unread: Raw skips a value without checking its UTF-8.
-_fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_PATH = re.compile(r" - at `\$\.?([A-Za-z0-9_$-]*)([^`]*)`$")
-_NAMED_FIELD = re.compile(r"field `([^`]+)`")
+# Only the error path reads these; `re` compiles a pattern on its first use (and caches it),
+# so no start pays for them.
+_PATH = r" - at `\$\.?([A-Za-z0-9_$-]*)([^`]*)`$"
+_NAMED_FIELD = r"field `([^`]+)`"
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ async def _not_loaded(params: Any, ctx: RequestContext) -> Any:
 def _blamed_field(data: bytes) -> str | None:
     """The first top-level field whose value cannot be read on its own (error path only)."""
     try:
-        fields = _fields_decoder.decode(data)
+        # Top-level keys, their values left unread: Raw skips a value without checking its UTF-8.
+        fields = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
     except UNREADABLE:
         return None  # the keys themselves are unreadable
     for name, value in fields.items():
@@ -168,9 +169,9 @@ def _blamed_field(data: bytes) -> str | None:
 
 def _field_and_reason(detail: str) -> tuple[str | None, str]:
     """The top-level arg msgspec blames, and the detail with a redundant `$.arg` path cut."""
-    path = _PATH.search(detail)
+    path = re.search(_PATH, detail)
     if path is None:
-        named = _NAMED_FIELD.search(detail)
+        named = re.search(_NAMED_FIELD, detail)
         return (named.group(1) if named else None), detail
     name, rest = path.group(1) or None, path.group(2)
     return name, (detail[: path.start()] if not rest else detail)

@@ -1,7 +1,8 @@
 """The Tracker client's settings and the HTTPS-only base URL rule.
 
-Owns: `ClientConfig` (built by the app from flags and env), `check_base_url`, and what makes a
-URL's text unusable (`URL_CONTROL`, `HOST`, shared with `urls.check_url`).
+Owns: `ClientConfig` (built by the app from flags and env), `RetryPolicy` (its retry knobs),
+`check_base_url`, and what makes a URL's text unusable (`URL_CONTROL`, `HOST`, shared with
+`urls.check_url`).
 Must not know: where the settings came from (CLI, env), or how a refusal becomes an exit code.
 The settings check their base URLs before `ready`, so this module parses with the standard
 library: yarl (~5 ms of imports) loads with the client, after `ready`. yarl splits a URL with
@@ -10,17 +11,47 @@ the same `urllib.parse.urlsplit`, so both refuse the same texts with the same wo
 
 from __future__ import annotations
 
+import math
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
-
-from .retry import RetryPolicy
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A host as it reaches DNS: letters, digits, `-`, `_`, `.` (IDNA-encoded first), or an IPv6
 # literal.
 HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[\w.~-]+)?")
+
+
+SLEEP_SCALE_ENV = "YTRACKER_RETRY_SLEEP_SCALE"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempt limit and backoff shape (`retry.py` decides with them); `sleep_scale=0` makes
+    tests never sleep."""
+
+    max_attempts: int = 4
+    base_s: float = 0.5
+    cap_s: float = 8.0
+    max_retry_after_s: float = 20.0  # a longer Retry-After is answered at once, not waited
+    sleep_scale: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
+        """The default policy, with `YTRACKER_RETRY_SLEEP_SCALE` applied when set."""
+        raw = (os.environ if environ is None else environ).get(SLEEP_SCALE_ENV, "").strip()
+        if not raw:
+            return cls()
+        try:
+            scale = float(raw)
+        except ValueError:
+            raise ValueError(f"{SLEEP_SCALE_ENV} must be a number, got {raw!r}") from None
+        if not math.isfinite(scale):
+            raise ValueError(f"{SLEEP_SCALE_ENV} must be a finite number, got {raw!r}")
+        return cls(sleep_scale=max(scale, 0.0))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """When to try a Tracker request again and how long to wait first.
 
-Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions, the
-`RetryPolicy` knobs with their testing switch, and `run_with_retries`, a deliberately dumb
-loop that only asks those two functions.
+Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions, and
+`run_with_retries`, a deliberately dumb loop that only asks those two functions. The knobs,
+`RetryPolicy` with its testing switch, live with the client's other settings in `config.py`
+(which the settings read before `ready`; this module loads with the client).
 Must not know: HTTP, aiohttp or the cooldown (callers wait their cooldown slot inside the
 attempt, so retries queue like everything else).
 """
@@ -11,49 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import random
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sidecar.errors import SidecarError
 
 from . import errors
+from .config import SLEEP_SCALE_ENV, RetryPolicy
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "SLEEP_SCALE_ENV",
+    "RetryPolicy",
+    "retry_delay",
+    "run_with_retries",
+    "should_retry",
+]
 
 T = TypeVar("T")
 
 # 502/504 may come after Tracker acted, so only idempotent requests retry them.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 NOT_ACTED_STATUSES = frozenset({429, 503})
-
-SLEEP_SCALE_ENV = "YTRACKER_RETRY_SLEEP_SCALE"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Attempt limit and backoff shape; `sleep_scale=0` makes tests never sleep."""
-
-    max_attempts: int = 4
-    base_s: float = 0.5
-    cap_s: float = 8.0
-    max_retry_after_s: float = 20.0  # a longer Retry-After is answered at once, not waited
-    sleep_scale: float = 1.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-        """The default policy, with `YTRACKER_RETRY_SLEEP_SCALE` applied when set."""
-        raw = (os.environ if environ is None else environ).get(SLEEP_SCALE_ENV, "").strip()
-        if not raw:
-            return cls()
-        try:
-            scale = float(raw)
-        except ValueError:
-            raise ValueError(f"{SLEEP_SCALE_ENV} must be a number, got {raw!r}") from None
-        if not math.isfinite(scale):
-            raise ValueError(f"{SLEEP_SCALE_ENV} must be a finite number, got {raw!r}")
-        return cls(sleep_scale=max(scale, 0.0))
-
 
 DEFAULT_POLICY = RetryPolicy()
 
