@@ -21,10 +21,11 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.api.base import NoParams
@@ -299,7 +300,7 @@ async def _run_demo(
     from sidecar.demo import demo_tracker
 
     async with demo_tracker() as demo:
-        demo_settings = replace(
+        demo_settings = msgspec.structs.replace(
             settings,
             api_base_url=demo.url,
             oauth_base_url=demo.url + "/oauth",

@@ -14,9 +14,10 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from sidecar.tracker.config import ClientConfig, check_base_url
 
@@ -28,8 +29,7 @@ class SettingsError(Exception):
 _CLIENT = ClientConfig()
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     api_base_url: str = _CLIENT.api_base_url
     oauth_base_url: str = _CLIENT.oauth_base_url
     ca_file: str | None = _CLIENT.ca_file
@@ -132,8 +132,7 @@ Tracker cannot be reached (each such answer announced by a cache/stale
 notification). logout deletes the account's store; cache/clear empties it."""
 
 
-@dataclass(frozen=True)
-class _Option:
+class _Option(msgspec.Struct, frozen=True):
     """One flag as `--help` shows it; its env twin comes from `_ENV`."""
 
     flag: str
@@ -329,7 +328,7 @@ def from_args(ns: argparse.Namespace, env: dict[str, str] | None = None) -> Sett
     env = dict(os.environ) if env is None else env
     raw = {name: _pick(getattr(ns, name, None), env.get(var), name) for name, var in _ENV.items()}
     values = {k: v for k, v in raw.items() if v is not None}
-    settings = replace(Settings(), **_convert(values))
+    settings = msgspec.structs.replace(Settings(), **_convert(values))
     validate(settings)
     if settings.secrets == "file" and not env.get(PASSPHRASE_VAR, "").strip():
         raise SettingsError(f"--secrets file needs a passphrase in {PASSPHRASE_VAR}")

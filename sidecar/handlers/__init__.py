@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, get_type_hints
+
+import msgspec
 
 from sidecar.handlers.deps import Call, Deps
 
@@ -100,8 +101,7 @@ LOCAL = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class BoundMethod:
+class BoundMethod(msgspec.Struct, frozen=True):
     name: str
     handler: Callable[[Any, Call], Awaitable[Any]]
     params_type: type

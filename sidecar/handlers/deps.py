@@ -31,7 +31,7 @@ class Call(Protocol):
     def progress(self, done: int, total: int | None) -> None: ...
 
 
-@dataclass
+@dataclass(eq=False)  # an __init__ is all it needs: each generated method costs the start
 class Deps:
     """The services; those of the Tracker half are set by `sidecar/app_tracker.py` once it has
     loaded, before any handler that uses them is bound (the app's LOCAL methods never do)."""

@@ -9,7 +9,6 @@ or what loading a deferred method involves (the app's `load`).
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -29,8 +28,7 @@ _PATH = r" - at `\$\.?([A-Za-z0-9_$-]*)([^`]*)`$"
 _NAMED_FIELD = r"field `([^`]+)`"
 
 
-@dataclass(frozen=True)
-class Method:
+class Method(msgspec.Struct, frozen=True):
     """One registered method; `handler(params, ctx)` gets None when params_type is None.
 
     A deferred method's placeholder has `load` set and nothing else that is usable yet.

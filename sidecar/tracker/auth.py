@@ -8,21 +8,27 @@ refresh talks to Yandex ID; the provider hides both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Literal, Protocol
+
+import msgspec
 
 TokenType = Literal["oauth", "iam"]
 OrgType = Literal["yandex360", "cloud"]
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(msgspec.Struct, frozen=True):
     """One session's token and organization. `repr` hides the token."""
 
-    token: str = field(repr=False)
+    token: str
     token_type: TokenType = "oauth"
     org_id: str | None = None
     org_type: OrgType = "yandex360"
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(token_type={self.token_type!r}, org_id={self.org_id!r}, "
+            f"org_type={self.org_type!r})"
+        )
 
 
 class CredentialsProvider(Protocol):

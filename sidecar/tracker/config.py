@@ -15,8 +15,9 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
+
+import msgspec
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -28,8 +29,7 @@ HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[\w.~-]+)?")
 SLEEP_SCALE_ENV = "YTRACKER_RETRY_SLEEP_SCALE"
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """Attempt limit and backoff shape (`retry.py` decides with them); `sleep_scale=0` makes
     tests never sleep."""
 
@@ -54,8 +54,7 @@ class RetryPolicy:
         return cls(sleep_scale=max(scale, 0.0))
 
 
-@dataclass(frozen=True)
-class ClientConfig:
+class ClientConfig(msgspec.Struct, frozen=True):
     """Everything `TrackerClient` needs besides credentials."""
 
     api_base_url: str = "https://api.tracker.yandex.net"
@@ -69,7 +68,7 @@ class ClientConfig:
     transfer_idle_timeout_s: float = 60.0
     transfer_timeout_s: float = 3600.0
     user_agent: str = "ytracker-sidecar"
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = msgspec.field(default_factory=RetryPolicy)
 
 
 def check_base_url(url: str, allow_http_loopback: bool) -> None:
