@@ -18,7 +18,7 @@ from sidecar import PROTOCOL_VERSION, __version__
 from sidecar.settings import SettingsError, build_parser, from_args
 
 if TYPE_CHECKING:
-    from sidecar.log import PrivateRotatingFile
+    from logging import Handler
 
 
 def git_revision() -> str:
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(code)
 
 
-def _log_file(path: Path | None) -> PrivateRotatingFile | None:
+def _log_file(path: Path | None) -> Handler | None:
     """`--log-file`, opened before anything is served: one that cannot be opened exits 2."""
     if path is None:
         return None

@@ -31,6 +31,7 @@ HEAVY = ("aiohttp", "keyring", "cryptography", "secretstorage", "truststore", "c
 DENIED = (
     *("aiohttp", "yarl", "multidict", "propcache", "frozenlist", "truststore", "certifi"),
     *("keyring", "secretstorage", "jeepney", "cryptography", "sqlite3", "_sqlite3"),
+    *("logging.handlers", "pickle"),  # only with --log-file
     *("sidecar.contract", "sidecar.sandbox", "sidecar.app_tracker", "sidecar.tray"),
     *("sidecar.tracker.client", "sidecar.tracker.transport", "sidecar.tracker.oauth"),
     *("sidecar.handlers.convert", "sidecar.handlers.scrolls", "sidecar.handlers.writes"),
