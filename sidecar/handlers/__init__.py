@@ -117,9 +117,12 @@ def describe(name: str, fn: Handler) -> tuple[type, Any, str]:
 
 
 def handler(name: str) -> Handler:
-    """The function that serves method `name`, its module imported."""
+    """The function that serves method `name`, its module imported: a module named without a
+    dot is one of this package's, a dotted one is imported as named."""
     module, function = COMMANDS[name].rsplit(".", 1)
-    served: Handler = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    if "." not in module:
+        module = f"{__name__}.{module}"
+    served: Handler = getattr(importlib.import_module(module), function)
     return served
 
 
