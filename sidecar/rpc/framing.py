@@ -2,9 +2,9 @@
 
 Owns splitting a byte stream into lines (with a size cap that never buffers an oversize line
 whole) and the newline that ends each message written (`frame_message`): the endpoint hands a
-transport whole encoded messages, and a transport that speaks NDJSON frames them here. Must not
-know JSON-RPC: it never looks inside a line, so invalid UTF-8 passes through untouched for the
-layer above to reject.
+transport whole encoded messages (in one or more parts), and a transport that speaks NDJSON
+frames them here. Must not know JSON-RPC: it never looks inside a line, so invalid UTF-8
+passes through untouched for the layer above to reject.
 """
 
 import enum
@@ -80,10 +80,17 @@ def iter_frames(read: Callable[[int], bytes], max_line: int = DEFAULT_MAX_LINE) 
     yield from splitter.finish()
 
 
-def frame_message(message: bytes) -> bytes:
-    """One line: the encoded message plus the newline.
+Part = bytes | memoryview
+"""A piece of an outgoing message; a message may be written as several, never joined."""
 
-    The message is compact JSON from msgspec, which escapes control characters, so it holds no
-    newline of its own.
+NEWLINE: Final = b"\n"
+
+
+def frame_message(*parts: Part) -> tuple[Part, ...]:
+    """One line: the parts of an encoded message, in order, then the newline.
+
+    Never joined: an answer of many megabytes (an image preview) is written from the buffers it
+    was encoded into, not copied once more to add one byte. The message is compact JSON from
+    msgspec, which escapes control characters, so it holds no newline of its own.
     """
-    return message + b"\n"
+    return (*parts, NEWLINE)

@@ -43,6 +43,7 @@ from sidecar.rpc.framing import (
     READ_CHUNK,
     Frame,
     LineSplitter,
+    Part,
     frame_message,
     iter_frames,
 )
@@ -103,9 +104,9 @@ class StdioTransport:
         self._eof = frame is None
         return frame
 
-    def write(self, message: bytes) -> None:
+    def write(self, *parts: Part) -> None:
         if not self.closed.is_set():
-            self._writer.write(frame_message(message))
+            self._writer.write(frame_message(*parts))
 
     async def close(self) -> None:
         """Flush queued frames (bounded wait). Restores nothing: the process is exiting."""
@@ -217,10 +218,12 @@ class _LoopWriter:
         self._watching = False  # waiting for the pipe to take more
         self._flushed_at = -math.inf  # loop time of the last flush
 
-    def write(self, frame: bytes) -> None:
-        self._pending.append(memoryview(frame))
-        self._room.add(len(frame))
-        if len(self._pending) == 1 and not self._watching:
+    def write(self, frame: tuple[Part, ...]) -> None:
+        idle = not self._pending
+        for part in frame:
+            self._pending.append(memoryview(part))
+        self._room.add(_size(frame))
+        if idle and not self._watching:
             self._drained.clear()
             if self._loop.time() - self._flushed_at > _COALESCE_S:
                 self._flush()
@@ -332,12 +335,12 @@ class _ThreadWriter:
         self, loop: asyncio.AbstractEventLoop, fd: int, closed: asyncio.Event, room: _Room
     ):
         self._loop, self._fd, self._closed, self._room = loop, fd, closed, room
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[tuple[Part, ...] | None] = queue.SimpleQueue()
         self._done = asyncio.Event()
         _start_thread(self._write_loop, name="rpc-stdout")
 
-    def write(self, frame: bytes) -> None:
-        self._room.add(len(frame))
+    def write(self, frame: tuple[Part, ...]) -> None:
+        self._room.add(_size(frame))
         self._outbox.put(frame)
 
     async def close(self, timeout_s: float) -> None:
@@ -351,16 +354,16 @@ class _ThreadWriter:
 
     def _write_loop(self) -> None:
         while (frame := self._outbox.get()) is not None:
-            written = self._write_all(frame)
+            written = all(self._write_all(part) for part in frame)
             with contextlib.suppress(RuntimeError):  # loop already closed
-                self._loop.call_soon_threadsafe(self._room.sent, len(frame))
+                self._loop.call_soon_threadsafe(self._room.sent, _size(frame))
             if not written:
                 self._signal(self._closed)
                 break
         self._signal(self._done)
 
-    def _write_all(self, frame: bytes) -> bool:
-        view = memoryview(frame)
+    def _write_all(self, part: Part) -> bool:
+        view = memoryview(part)
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
@@ -372,6 +375,10 @@ class _ThreadWriter:
     def _signal(self, event: asyncio.Event) -> None:
         with contextlib.suppress(RuntimeError):  # loop already closed
             self._loop.call_soon_threadsafe(event.set)
+
+
+def _size(frame: tuple[Part, ...]) -> int:
+    return sum(len(part) for part in frame)
 
 
 def _claim_stdio() -> tuple[int, int]:

@@ -9,7 +9,7 @@ Must not know JSON-RPC.
 import asyncio
 from typing import Protocol
 
-from sidecar.rpc.framing import Frame, frame_message
+from sidecar.rpc.framing import Frame, Part, frame_message
 
 
 class Transport(Protocol):
@@ -22,8 +22,11 @@ class Transport(Protocol):
         """The next frame or OVERSIZED marker; None at end of input."""
         ...
 
-    def write(self, message: bytes) -> None:
-        """Queue one encoded message (the transport adds its framing); never blocks the loop."""
+    def write(self, *parts: Part) -> None:
+        """Queue one encoded message, the parts in order (the transport adds its framing).
+
+        Never blocks the loop, and keeps the parts as given: they must not change afterwards.
+        """
         ...
 
     async def close(self) -> None:
@@ -55,8 +58,8 @@ class MemoryTransport:
             self._inbox.put_nowait(None)  # EOF stays EOF for later reads
         return frame
 
-    def write(self, message: bytes) -> None:
-        frame = frame_message(message)
+    def write(self, *parts: Part) -> None:
+        frame = b"".join(frame_message(*parts))
         self.frames.append(frame)
         self._outbox.put_nowait(frame)
 

@@ -189,6 +189,16 @@ async def test_ping_answers_with_exact_bytes(peer: Peer) -> None:
     assert await peer.raw() == b'{"jsonrpc":"2.0","id":1,"result":"pong"}\n'
 
 
+@pytest.mark.parametrize("id", [7, -1, 'a"b\\c\u2028é', ""])
+async def test_a_big_result_goes_out_as_the_bytes_msgspec_would_write(peer: Peer, id: Any) -> None:
+    """Past 64 KiB the answer is written in pieces (head, result, `}`), never re-encoded."""
+    key = "K" * (70 * 1024)
+    params = {"issueKey": key}
+    peer.send(json.dumps({"jsonrpc": "2.0", "method": "get_issue", "params": params, "id": id}))
+    expected = msgspec.json.encode({"jsonrpc": "2.0", "id": id, "result": {"key": key}})
+    assert await peer.raw() == expected + b"\n"
+
+
 async def test_none_result_encodes_as_null(peer: Peer) -> None:
     peer.send('{"jsonrpc":"2.0","method":"nothing","id":"n"}')
     assert await peer.raw() == b'{"jsonrpc":"2.0","id":"n","result":null}\n'

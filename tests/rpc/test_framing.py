@@ -60,4 +60,5 @@ def test_empty_stream_has_no_frames() -> None:
 
 def test_a_framed_message_is_compact_json_plus_newline() -> None:
     message = msgspec.json.encode({"a": [1, "x\ny"], "b": None})
-    assert frame_message(message) == b'{"a":[1,"x\\ny"],"b":null}\n'
+    assert b"".join(frame_message(message)) == b'{"a":[1,"x\\ny"],"b":null}\n'
+    assert b"".join(frame_message(b'{"a":', memoryview(b"[1]"), b"}")) == b'{"a":[1]}\n'
