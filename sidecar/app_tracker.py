@@ -93,8 +93,13 @@ def build(settings: Settings, deps: Deps, env: dict[str, str], secrets: Secrets)
     """The client, caches and tray, set into `deps`, and the methods that use them."""
     config = client_config(settings)
     deps.tracker = TrackerClient(config, deps.session, logger=log, secrets=secrets)
-    ttl_s = settings.catalog_ttl_s
-    deps.kept = Kept(disk_cache(settings), deps.session, deps.notify, catalog_ttl_s=ttl_s)
+    deps.kept = Kept(
+        disk_cache(settings),
+        deps.session,
+        deps.notify,
+        answers=lambda: deps.tracker.answers,
+        catalog_ttl_s=settings.catalog_ttl_s,
+    )
     fresh_s, keep_s = settings.cache_fresh_s, settings.cache_ttl_s
     deps.caches = Caches.bound_to(lambda: deps.session.generation, fresh_s, keep_s)
     deps.own_writes = OwnWrites()

@@ -270,7 +270,9 @@ async def kept_on(tmp_path: Path) -> tuple[Kept, SessionManager, list[Any]]:
     notes: list[Any] = []
     session = SessionManager(MemoryStore(SESSION))
     disk = DiskCache(tmp_path / "cache", 1 << 20)
-    kept = Kept(disk, session, lambda method, params: notes.append((method, params)))
+    kept = Kept(
+        disk, session, lambda method, params: notes.append((method, params)), answers=lambda: 0
+    )
     await kept.learned("alice", kept.mark())
     return kept, session, notes
 
@@ -316,13 +318,21 @@ async def test_reachability_is_told_once_per_change() -> None:
     from sidecar.tracker.errors import NetworkError, NotFound
 
     notes: list[Any] = []
-    kept = Kept(None, SessionManager(MemoryStore()), lambda m, p: notes.append(m))
+    answers = [0]
+    session = SessionManager(MemoryStore())
+    kept = Kept(None, session, lambda m, p: notes.append(m), answers=lambda: answers[0])
     for failure in [NetworkError("refused", sent=False)] * 2 + [NotFound("gone", status=404)]:
         with pytest.raises(type(failure)), kept.watching():
             raise failure
+    assert notes == ["offline", "online"]
+    with pytest.raises(NetworkError), kept.watching():
+        raise NetworkError("refused", sent=False)
     with kept.watching():
-        pass
+        pass  # answered from memory: no Tracker call, no evidence either way
+    assert notes == ["offline", "online", "offline"]
+    with kept.watching():
+        answers[0] += 1  # a Tracker answer arrived
     with pytest.raises(NetworkError), kept.watching():
         raise NetworkError("reset", sent=True)  # reached, then cut: says nothing either way
-    assert notes == ["offline", "online"]
+    assert notes == ["offline", "online", "offline", "online"]
     await asyncio.sleep(0)

@@ -68,15 +68,15 @@ async def get_issues(deps: Deps, params: GetIssuesParams, call: Call) -> IssuePa
     """One page of a query or filter search (the first page when no scroll id is given)."""
     cursor = params.scroll() or None
     if cursor is not None:
-        with deps.kept.watching():
+        with deps.kept.watching():  # no stored answer to fall back on: retried as ever
             return await _load_more(deps, cursor)
     since = deps.session.generation  # what this request finds is kept for this session only
-    with deps.kept.watching():
+    with deps.kept.reading():
         body = await search_body(deps, params.query, params.filter)
     per_scroll = params.per_scroll or PER_SCROLL
     wanted = _Wanted(list_key(body, per_scroll), body, per_scroll, params)
     try:
-        with deps.kept.watching():
+        with deps.kept.reading():
             entry = await _first_page(deps, wanted, since)
     except TrackerError as exc:
         found = await _offline_page(deps, call, wanted, exc)

@@ -13,7 +13,7 @@ Owns the disk cache's policy (protocol/README.md, Disk cache and offline reading
   background, once per session, starting REVALIDATE_DELAY_S after the first issue list;
 - offline answers: when Tracker cannot be reached (`unreachable`) a read answers what is
   stored, whatever its age, after a `cache/stale` notification; `offline` and `online` tell
-  when reachability changes;
+  when reachability changes; while offline, reads try Tracker once, without retries;
 - invalidation after a write (`changed`) and the account's wipe at logout (`wipe`).
 
 Must not know: Tracker paths or how a value is fetched (handlers pass `load`), SQLite and
@@ -36,6 +36,7 @@ from sidecar.errors import SidecarError
 from sidecar.local.disk_cache import DiskCache, Known, account_name, token_fingerprint
 from sidecar.session.manager import SessionManager
 from sidecar.tracker.errors import NetworkError, RequestTimeout, TrackerError, TransportError
+from sidecar.tracker.retry import one_attempt
 
 T = TypeVar("T")
 log = logging.getLogger("sidecar.cache")
@@ -129,11 +130,13 @@ class Kept:
         session: SessionManager,
         notify: Callable[[str, Any], None],
         *,
+        answers: Callable[[], int],
         catalog_ttl_s: float = 86400.0,
         revalidate_delay_s: float = REVALIDATE_DELAY_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.disk, self.session, self.notify = disk, session, notify
+        self.answers = answers  # Tracker's answers so far: did a block reach it?
         self.catalog_ttl_s = catalog_ttl_s
         self.revalidate_delay_s = revalidate_delay_s
         self.clock = clock
@@ -173,7 +176,7 @@ class Kept:
                     self.revalidate(stored, revalidate)
                 return hit.value
         try:
-            with self.watching():
+            with self.reading():
                 value = await load()
         except TrackerError as exc:
             found = await self.offline(call, stored, exc)
@@ -236,7 +239,9 @@ class Kept:
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
-        """Notes whether the Tracker calls inside reached Tracker."""
+        """Notes whether the Tracker calls inside reached Tracker. A block that made none (its
+        answer came from memory) says nothing either way."""
+        before = self.answers()
         try:
             yield
         except TrackerError as exc:
@@ -245,7 +250,16 @@ class Kept:
             elif not isinstance(exc, TransportError):  # an answer came, whatever it said
                 self._reached(True)
             raise
-        self._reached(True)
+        if self.answers() != before:
+            self._reached(True)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """`watching` for a read: while Tracker is known to be unreachable its requests are
+        tried once, so what is stored answers at once instead of after the retries' waits
+        (~1.75 s); the first one that gets through ends that."""
+        with self.watching(), one_attempt(self._offline):
+            yield
 
     def _reached(self, reached: bool) -> None:
         if self._offline == reached:

@@ -170,6 +170,8 @@ class TrackerClient:
         self.secrets = Secrets() if secrets is None else secrets
         """Every credential sent or received; failures leave the client without them. Shared
         with the log when the app hands in its record."""
+        self.answers = 0
+        """HTTP answers received so far, of any status: each one shows the server is reachable."""
 
     @cached_property
     def _request_timeout(self) -> aiohttp.ClientTimeout:
@@ -349,6 +351,7 @@ class TrackerClient:
             with ExitStack() as stack:
                 async with Budget.running(call.limit_s) as budget:
                     resp = await self._send_handling_redirects(call, stack, budget)
+                    self.answers += 1
                     return await finish(call, resp, log.seen(resp))
         except Exception as exc:
             mapped = _transport_error(exc)

@@ -1,9 +1,10 @@
 """When to try a Tracker request again and how long to wait first.
 
-Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions, and
-`run_with_retries`, a deliberately dumb loop that only asks those two functions. The knobs,
-`RetryPolicy` with its testing switch, live with the client's other settings in `config.py`
-(which the settings read before `ready`; this module loads with the client).
+Owns: the retry decision (`should_retry`) and the delay (`retry_delay`) as pure functions,
+`run_with_retries`, a deliberately dumb loop that only asks those two functions, and
+`one_attempt`, inside which requests are not retried (a caller with an answer to fall back
+on). The knobs, `RetryPolicy` with its testing switch, live with the client's other settings in
+`config.py` (which the settings read before `ready`; this module loads with the client).
 Must not know: HTTP, aiohttp or the cooldown (callers wait their cooldown slot inside the
 attempt, so retries queue like everything else).
 """
@@ -11,10 +12,14 @@ attempt, so retries queue like everything else).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import TypeVar
+
+import msgspec
 
 from sidecar.errors import SidecarError
 
@@ -25,6 +30,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "SLEEP_SCALE_ENV",
     "RetryPolicy",
+    "one_attempt",
     "retry_delay",
     "run_with_retries",
     "should_retry",
@@ -37,6 +43,21 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 NOT_ACTED_STATUSES = frozenset({429, 503})
 
 DEFAULT_POLICY = RetryPolicy()
+
+# A context variable, not a parameter: the caller that knows it can fall back (a read of what
+# the disk cache holds) is several layers above the request, and tasks it starts inherit it.
+_ONE_ATTEMPT: ContextVar[bool] = ContextVar("ytracker_one_attempt", default=False)
+
+
+@contextlib.contextmanager
+def one_attempt(on: bool = True) -> Iterator[None]:
+    """Requests made inside (when `on`) are tried once: Tracker is known to be unreachable and
+    the caller has an answer to give instead, which the retries' waits would only delay."""
+    token = _ONE_ATTEMPT.set(on)
+    try:
+        yield
+    finally:
+        _ONE_ATTEMPT.reset(token)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -124,6 +145,8 @@ async def run_with_retries(
     it cost ~10 µs per request to set up (a decorator built per call, for the attempt count
     its callbacks are not told), ~3 µs even when built once; this costs ~0.2 µs.
     """
+    if _ONE_ATTEMPT.get():
+        policy = msgspec.structs.replace(policy, max_attempts=1)
     attempt = 1
     while True:
         try:

@@ -14,6 +14,7 @@ cache folder (issue 19).
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,6 +174,25 @@ def test_with_tracker_stopped_every_read_answers_from_the_store_with_cache_stale
     own_fake.listen_again()
     assert offline.result("get_issue", ISSUE) == answers[READS.index(("get_issue", ISSUE))]
     assert offline.notification("online")["params"] == {}
+
+
+def test_once_offline_a_read_with_something_stored_tries_tracker_once(
+    own_fake: FakeTrackerServer, spawn: SpawnFn
+) -> None:
+    """The retries' waits (about 1.75 s in all) would only delay the stored answer."""
+    answers = warm(spawn, own_fake)
+    own_fake.stop_listening()
+    flags = ("--catalog-ttl-s", "0", "--cache-fresh-s", "0", "--log-level", "debug")
+    offline = start_signed_in(spawn, own_fake, *flags)
+    offline.result("get_issue", ISSUE)  # tried four times: this is how `offline` is learnt
+    assert offline.notification("offline")
+    seen = len(offline.stderr)
+    ids = [offline.request(method, params) for method, params in READS]
+    assert [offline.response(rid)["result"] for rid in ids] == answers
+    attempts = re.findall(r"\(attempt (\d+)\)", offline.stderr[seen:])
+    assert attempts and set(attempts) == {"1"}
+    # Answers from memory made no Tracker call: no `online` while it is still unreachable.
+    assert [n["method"] for n in offline.notifications if n["method"] == "online"] == []
 
 
 def test_with_nothing_stored_an_offline_read_fails_as_before(

@@ -10,6 +10,7 @@ from sidecar.errors import NotAuthenticated
 from sidecar.tracker import errors
 from sidecar.tracker.retry import (
     RetryPolicy,
+    one_attempt,
     rate_limit_pause,
     retry_delay,
     run_with_retries,
@@ -164,6 +165,24 @@ async def test_loop_gives_up_after_four_attempts() -> None:
     with pytest.raises(errors.ServerError):
         await run_with_retries(script, idempotent=True, policy=QUICK)
     assert script.attempts == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("on", "attempts"), [(True, [1]), (False, [1, 2, 3, 4])])
+async def test_inside_one_attempt_a_transient_failure_is_not_retried(
+    on: bool, attempts: list[int]
+) -> None:
+    script = Script(*(errors.NetworkError("refused", sent=False) for _ in range(5)))
+    with one_attempt(on), pytest.raises(errors.NetworkError):
+        await run_with_retries(script, idempotent=True, policy=QUICK)
+    assert script.attempts == attempts
+
+
+async def test_one_attempt_ends_with_its_block() -> None:
+    with one_attempt():
+        pass
+    script = Script(status(503), status(503))
+    assert await run_with_retries(script, idempotent=True, policy=QUICK) == "ok"
+    assert script.attempts == [1, 2, 3]
 
 
 async def test_loop_does_not_retry_post_on_502() -> None:
