@@ -35,7 +35,7 @@ import queue
 import stat
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from sidecar.rpc.framing import (
@@ -92,6 +92,19 @@ class StdioTransport:
         else:
             self._writer = _ThreadWriter(self._loop, out_fd, self.closed, room)
         self._room = room
+        self._receive: Callable[[Frame], None] | None = None
+
+    def deliver_to(self, receive: Callable[[Frame], None] | None) -> None:
+        if isinstance(self._reader, _LoopReader):  # the thread reader hands over through `read`
+            self._reader.direct = None if receive is None else self._direct
+        self._receive = receive
+
+    def _direct(self, frame: Frame) -> bool:
+        """Hand `frame` to the receiver now, unless unsent answers leave no room for it."""
+        if self._receive is None or not self._room.free.is_set():
+            return False
+        self._receive(frame)
+        return True
 
     async def read(self) -> Frame | None:
         if self._eof:
@@ -148,7 +161,13 @@ async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
 
 
 class _LoopReader:
-    """stdin read when the loop sees it readable; stops watching while `limit` frames wait."""
+    """stdin read when the loop sees it readable; stops watching while `limit` frames wait.
+
+    A read that completes one line while none waits goes to `direct` when set (and it takes it)
+    instead of the inbox: the line is dispatched in the same turn of the loop that read it, where
+    `read` would hand it over a turn later. Several lines at once (a burst) keep to the inbox, so
+    `read` checks the room for answers between them.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, max_line: int, limit: int):
         self._loop, self._fd, self._limit = loop, fd, limit
@@ -157,6 +176,7 @@ class _LoopReader:
         self._watching = False
         self._done = False
         self.eof_seen = asyncio.Event()
+        self.direct: Callable[[Frame], bool] | None = None
         self._watch(True)
 
     def waiting(self) -> bool:
@@ -171,6 +191,9 @@ class _LoopReader:
     def stop(self) -> None:
         self._done = True
         self._watch(False)
+
+    def _taken_directly(self, frame: Frame) -> bool:
+        return self.direct is not None and self._inbox.empty() and self.direct(frame)
 
     def _watch(self, on: bool) -> None:
         if on and not self._watching:
@@ -187,14 +210,21 @@ class _LoopReader:
         except OSError as exc:
             _log.warning("stdin read failed: %s", exc)
             chunk = b""
-        frames = self._splitter.feed(chunk) if chunk else [*self._splitter.finish(), None]
-        for frame in frames:
-            self._inbox.put_nowait(frame)
         if not chunk:
+            self._put([*self._splitter.finish(), None])
             self.eof_seen.set()
             self.stop()
-        elif self._inbox.qsize() >= self._limit:
+            return
+        frames = self._splitter.feed(chunk)
+        if len(frames) == 1 and self._taken_directly(frames[0]):
+            return
+        self._put(frames)
+        if self._inbox.qsize() >= self._limit:
             self._watch(False)  # backpressure: the parent's writes block until we catch up
+
+    def _put(self, frames: Sequence[Frame | None]) -> None:
+        for frame in frames:
+            self._inbox.put_nowait(frame)
 
 
 class _LoopWriter:

@@ -7,6 +7,7 @@ Must not know JSON-RPC.
 """
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from sidecar.rpc.framing import Frame, Part, frame_message
@@ -20,6 +21,14 @@ class Transport(Protocol):
 
     async def read(self) -> Frame | None:
         """The next frame or OVERSIZED marker; None at end of input."""
+        ...
+
+    def deliver_to(self, receive: Callable[[Frame], None] | None) -> None:
+        """Hand frames that can be taken at once to `receive` as they arrive, in order with
+        those `read` returns; None: everything through `read` again.
+
+        A transport may ignore it: `read` returns every frame not handed over.
+        """
         ...
 
     def write(self, *parts: Part) -> None:
@@ -51,6 +60,9 @@ class MemoryTransport:
 
     def feed_eof(self) -> None:
         self._inbox.put_nowait(None)
+
+    def deliver_to(self, receive: Callable[[Frame], None] | None) -> None:
+        """Every frame goes through `read`: tests feed and then await as the peer would."""
 
     async def read(self) -> Frame | None:
         frame = await self._inbox.get()
