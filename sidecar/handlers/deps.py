@@ -8,7 +8,6 @@ What the handlers cache between calls is `sidecar/handlers/caches.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the Tracker half loads after `ready`: only its types are named here
@@ -31,25 +30,36 @@ class Call(Protocol):
     def progress(self, done: int, total: int | None) -> None: ...
 
 
-@dataclass(eq=False)  # an __init__ is all it needs: each generated method costs the start
 class Deps:
     """The services; those of the Tracker half are set by `sidecar/app_tracker.py` once it has
-    loaded, before any handler that uses them is bound (the app's LOCAL methods never do)."""
+    loaded, before any handler that uses them is bound (the app's LOCAL methods never do).
 
-    session: SessionManager
-    config: ConfigStore
-    timer: Timer
-    notify: Callable[[str, Any], None]
-    client_id: str | None = None
-    client_secret: str | None = None
-    accept_language: str | None = None
-    tracker: TrackerClient = field(init=False)
-    caches: Caches = field(init=False)
-    kept: Kept = field(init=False)
-    own_writes: OwnWrites = field(init=False)
-    keys: tuple[str, ...] = field(init=False)
+    A plain class: it is built before `ready`, where a dataclass (and importing `dataclasses`)
+    cost ~2 ms of every start for an `__init__`.
+    """
+
+    tracker: TrackerClient
+    caches: Caches
+    kept: Kept
+    own_writes: OwnWrites
+    keys: tuple[str, ...]
     """Display-dict key preference for the configured language."""
-    tray: TrayService | None = None  # set once the service exists
+
+    def __init__(
+        self,
+        *,
+        session: SessionManager,
+        config: ConfigStore,
+        timer: Timer,
+        notify: Callable[[str, Any], None],
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        accept_language: str | None = None,
+    ) -> None:
+        self.session, self.config, self.timer, self.notify = session, config, timer, notify
+        self.client_id, self.client_secret = client_id, client_secret
+        self.accept_language = accept_language
+        self.tray: TrayService | None = None  # set once the service exists
 
     async def workday_hours(self) -> int:
         return (await self.config.load()).workday_hours

@@ -18,7 +18,6 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -42,9 +41,10 @@ log = logging.getLogger("sidecar.keyring")
 MAX_DUPLICATES = 16
 
 
-@dataclass(frozen=True)
-class Backend:
-    """A keyring backend class by import path, so that nothing is imported before first use."""
+class Backend(msgspec.Struct, frozen=True):
+    """A keyring backend class by import path, so that nothing is imported before first use.
+
+    A Struct: this module loads before `ready`, where a frozen dataclass cost ~1 ms."""
 
     label: str
     module: str
