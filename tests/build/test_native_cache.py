@@ -363,3 +363,31 @@ def test_an_extension_module_loads_after_its_libraries_from_the_cache(tmp_path: 
     module = importlib.util.module_from_spec(loaded)
     assert module.__file__ == str(cache / module_file)
     assert module.bisect_left([1, 2, 3], 2) == 1
+
+
+# -- libraries opened by path ------------------------------------------------------------------
+
+BY_PATH = "Crypto/Cipher/_raw_thing.abi3.so"
+
+
+def test_libraries_opened_by_path_are_placed_when_their_package_is_imported(
+    tmp_path: Path,
+) -> None:
+    data = os.urandom(40_000)
+    members = [(BY_PATH, data, "-", zipfile.ZIP_DEFLATED), (LIBRARY, b"other", "-", 0)]
+    sample = Sample(write_zip(tmp_path / "native.zip", members), {})
+    cache, root = tmp_path / "cache", tmp_path / "extracted"
+    by_path = native_cache.ByPathFiles(finder(sample, cache), str(root), "Crypto")
+    sys.meta_path.insert(0, by_path)
+    try:
+        assert by_path.find_spec("Cryptography") is None
+        assert not root.exists()  # nothing before the package itself is imported
+        assert by_path.find_spec("Crypto") is None  # the usual finders import it
+        assert by_path not in sys.meta_path  # once
+    finally:
+        if by_path in sys.meta_path:
+            sys.meta_path.remove(by_path)
+    placed = root / BY_PATH
+    assert placed.read_bytes() == data
+    assert placed.resolve() == (cache / BY_PATH).resolve()  # the checked copy, kept for later
+    assert files_under(root) == {BY_PATH}
