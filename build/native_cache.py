@@ -11,10 +11,12 @@ last on `sys.meta_path`. It serves each module of the archive from
 `<user cache>/ytracker-sidecar/native-<content id>/` (`$XDG_CACHE_HOME` or `~/.cache`,
 `~/Library/Caches`, `%LOCALAPPDATA%`), in the archive's layout:
 
-- a file is unpacked on first need under a temporary name in that folder, checked against the
-  size and CRC-32 the archive records for it, stamped, and only then renamed to its own name;
-  a start killed while unpacking leaves a temporary name, which no start trusts (later starts
-  remove it once it is an hour old, so as not to delete what a parallel start is writing);
+- a file is unpacked on first need into an unnamed file in that folder (Linux's O_TMPFILE;
+  elsewhere under a temporary name), checked against the size and CRC-32 the archive records
+  for it, stamped, linked under a temporary name and only then renamed to its own name; a start
+  killed while unpacking leaves nothing (an unnamed file dies with it) or a temporary name,
+  which no start trusts (later starts remove it once it is an hour old, so as not to delete
+  what a parallel start is writing);
 - the stamp is a fixed modification time (2000-01-01) that no write leaves behind, set only on
   the private temporary file, so no write can slip in between the check and the stamp. A start
   loads a file that has the member's size and the stamp (a stat: re-reading the ~6.5 MB loaded
@@ -233,19 +235,57 @@ def unpack(archive: Archive, member: Member, folder: str) -> str:
     os.makedirs(os.path.dirname(final), 0o700, exist_ok=True)
     partial = f"{final}.{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
     try:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
-        fd = os.open(partial, flags, 0o700)
-        with open(fd, "wb") as out:
-            for chunk in archive.chunks(member):
-                out.write(chunk)
-        if not matches(partial, member):
-            raise OSError(f"{member.name}: the unpacked file does not match the archive")
-        stamp(partial)
+        fd = _unnamed_file(os.path.dirname(final))
+        if fd is None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
+            _write_checked(archive, member, os.open(partial, flags, 0o700), partial)
+        else:
+            _write_checked(archive, member, fd, f"/proc/self/fd/{fd}", link_as=partial)
         os.replace(partial, final)
     finally:
         if os.path.lexists(partial):
             os.unlink(partial)
     return final
+
+
+def _unnamed_file(folder: str) -> int | None:
+    """A file in `folder` with no name yet (Linux's O_TMPFILE), else None: a start killed
+    while writing it, as happens to a module a background thread imports at exit, leaves
+    nothing behind; it gets its temporary name only once whole, checked and stamped."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, 0o700)
+    except OSError:  # a file system without unnamed files
+        return None
+
+
+def _write_checked(
+    archive: Archive, member: Member, fd: int, path: str, link_as: str | None = None
+) -> None:
+    """Write the member into `fd`, check it through `path`, stamp it, and give an unnamed
+    file the name `link_as`."""
+    with open(fd, "wb") as out:
+        for chunk in archive.chunks(member):
+            out.write(chunk)
+        out.flush()
+        if not matches(path, member):
+            raise OSError(f"{member.name}: the unpacked file does not match the archive")
+        stamp(path)
+        if link_as is not None:
+            _link_unnamed(fd, link_as)
+
+
+def _link_unnamed(fd: int, name: str) -> None:
+    """linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/<fd>, as open(2) shows; os.link makes that
+    call only when given a directory fd (with none it calls link(), which would link the
+    /proc entry itself)."""
+    proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(str(fd), name, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
 
 
 def remove_leftovers(folder: str, now: float) -> None:

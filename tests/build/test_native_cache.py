@@ -212,6 +212,18 @@ def test_a_start_killed_while_unpacking_leaves_nothing_trusted(
     assert files_under(cache) == set(archive.contents)
 
 
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="unnamed files are Linux's O_TMPFILE")
+def test_a_start_killed_while_writing_leaves_no_file(archive: Sample, tmp_path: Path) -> None:
+    """What a background import cut short by the process's exit leaves: nothing to sweep."""
+    cache = tmp_path / "cache"
+    command = [*CHILD, str(archive.path), str(cache), str(cache / "_fallback")]
+    killed = subprocess.run([*command, "--die-before-link"], cwd=REPO, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed
+    assert files_under(cache) == set()
+    out = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(cache / name) for name in archive.contents]
+
+
 def cut_in_half(path: Path) -> None:
     os.truncate(path, path.stat().st_size // 2)
 

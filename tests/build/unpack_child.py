@@ -6,7 +6,8 @@
 Prints the checked file of each member, one per line, in member order. `--go FILE` waits for
 FILE to exist first (to start many at once). `--die-before-rename` kills the process (SIGKILL)
 at the moment `native_cache` renames its first temporary file into place: the state a start
-killed while unpacking leaves behind. `--count-opens` ends the output with a line
+killed while unpacking leaves behind; `--die-before-link` at the moment it names its first
+unnamed file (Linux), written and checked. `--count-opens` ends the output with a line
 `opens: N`, the number of times a file in CACHE was opened (an audit hook sees every open).
 """
 
@@ -27,10 +28,21 @@ def die_before_rename(event: str, args: tuple[object, ...]) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def die_before_link(event: str, args: tuple[object, ...]) -> None:
+    if event == "os.link":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def count_opens(cache: str, opened: list[str]) -> None:
+    """Opens in CACHE: of its files, of a folder (an unnamed file made in it), and of an unnamed
+    file through its descriptor (read back to check it)."""
+
     def hook(event: str, args: tuple[object, ...]) -> None:
-        if event == "open" and str(args[0]).startswith(cache + os.sep):
-            opened.append(str(args[0]))
+        path = str(args[0])
+        if event == "open" and path.startswith((cache + os.sep, "/proc/self/fd/")):
+            opened.append(path)
+        elif event == "open" and path == cache:
+            opened.append(path)
 
     sys.addaudithook(hook)
 
@@ -45,6 +57,8 @@ def main(archive_path: str, cache: str, fallback: str, *flags: str) -> None:
             time.sleep(0.001)
     if "--die-before-rename" in flags:
         sys.addaudithook(die_before_rename)
+    if "--die-before-link" in flags:
+        sys.addaudithook(die_before_link)
     archive = native_cache.Archive(archive_path, 0, os.path.getsize(archive_path))
     finder = native_cache.NativeFinder(archive, cache, fallback)
     for member in archive.members.values():
