@@ -60,6 +60,9 @@ DRAIN_TIMEOUT_S = 1.0
 # that imports it competes with the loop for the interpreter, and the first answers (a `ping`
 # written at spawn, `has_session`) would wait for it.
 WARM_UP_DELAY_S = 0.05
+# At exit, how long the store's announcement may still take: the store has usually decided by
+# then (has_session asked it), and a run that ends at once must still say it kept no session.
+ANNOUNCE_GRACE_S = 0.5
 
 
 def session_store(settings: Settings, env: dict[str, str]) -> SessionStore:
@@ -92,7 +95,9 @@ class App:
         self.endpoint: Endpoint | None = None
         # One record of secrets for errors and the log (the CLI hands in the log's own).
         self.secrets = Secrets() if secrets is None else secrets
-        self.session = SessionManager(store, secrets=self.secrets)
+        self.session = SessionManager(
+            store, secrets=self.secrets, on_store_used=self._start_announcing
+        )
         self.timer = Timer(self._timer_event)
         self.deps = Deps(
             session=self.session,
@@ -147,9 +152,10 @@ class App:
             log.debug("loading the Tracker half")  # tests/test_startup_imports.py reads it
             _collect_again()
             self._loading = asyncio.get_running_loop().create_task(self._load())
-            # With the Tracker half, not at once: asking the store starts a thread (and may
-            # load keyring), which would compete with the first answers.
-            self._announcing = asyncio.get_running_loop().create_task(self._announce_store())
+            # With the Tracker half (or the first command that used the store), not at once:
+            # asking the store starts a thread (and may load keyring), which would compete with
+            # the first answers.
+            self._start_announcing()
             self._loading.add_done_callback(_report_load_failure)
         return self._loading
 
@@ -192,9 +198,9 @@ class App:
         finally:
             self._serving = False
             warm_up.cancel()
-            for task in (self._announcing, watch):
-                if task is not None:
-                    task.cancel()
+            if watch is not None:
+                watch.cancel()
+            await _finish(self._announcing, ANNOUNCE_GRACE_S)
             log.debug("stopped serving; closing the disk cache and the HTTP session")
             if self.tray is not None:
                 self.tray.close()
@@ -212,6 +218,10 @@ class App:
         if self.endpoint is not None:
             self.endpoint.stop()
 
+    def _start_announcing(self) -> None:
+        if self._announcing is None:
+            self._announcing = asyncio.get_running_loop().create_task(self._announce_store())
+
     async def _announce_store(self) -> None:
         """Say once, at start, when sessions cannot be kept as asked (no OS store here, a
         passphrase that does not open the file); `get_client_credentials_info` says it too."""
@@ -221,6 +231,15 @@ class App:
         else:
             where = f" ({info.location})" if info.location else ""
             log.debug("sessions are kept in %s%s", info.kind, where)
+
+
+async def _finish(task: asyncio.Task[None] | None, grace_s: float) -> None:
+    """Let `task` end within `grace_s`, then cancel it."""
+    if task is None:
+        return
+    _, pending = await asyncio.wait({task}, timeout=grace_s)
+    for late in pending:
+        late.cancel()
 
 
 def _register(router: Router, method: BoundMethod) -> None:

@@ -61,8 +61,12 @@ class SessionManager:
         refresher: Refresher | None = None,
         clock: Callable[[], float] = time.time,
         secrets: Secrets | None = None,
+        on_store_used: Callable[[], object] | None = None,
     ) -> None:
         self._store = store
+        self._on_store_used = on_store_used
+        """Called once, after the first store call: the store has then decided where sessions
+        go (a keyring that is missing falls back to memory), which the app says on stderr."""
         self._secrets = Secrets() if secrets is None else secrets
         self.refresher = refresher
         """How a refresh token becomes a fresh session; the app sets it once its client exists."""
@@ -102,7 +106,7 @@ class SessionManager:
         async with self._load_lock:  # one store read, however many requests start together
             if not self._loaded:
                 generation = self.generation
-                loaded = await off_loop(self._store.load)
+                loaded = await self._use_store(self._store.load)
                 if loaded is not None:
                     self._secrets.add(loaded.token, loaded.refresh_token)
                 if generation == self.generation:  # else a sign-in/out decided meanwhile
@@ -115,16 +119,24 @@ class SessionManager:
             raise NotAuthenticated()
         return session
 
+    async def _use_store(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            return await off_loop(fn, *args)
+        finally:
+            hook, self._on_store_used = self._on_store_used, None
+            if hook is not None:
+                hook()
+
     # -- changing -----------------------------------------------------------------------------
 
     async def store_info(self) -> StoreInfo:
         """Where sessions are kept; the first call decides it when the store must probe."""
-        return await off_loop(self._store.info)
+        return await self._use_store(self._store.info)
 
     async def check_store(self) -> None:
         """Raises LocalIOError when no session could be saved (before a code is spent on it)."""
         try:
-            await off_loop(self._store.check)
+            await self._use_store(self._store.check)
         except StoreError as exc:
             raise self._save_failed(exc) from None
 
@@ -132,7 +144,7 @@ class SessionManager:
         """Store the session, then use it. Raises LocalIOError when it cannot be stored."""
         async with self._write_lock:
             try:
-                await off_loop(self._store.save, session)
+                await self._use_store(self._store.save, session)
             except StoreError as exc:
                 raise self._save_failed(exc) from None
             self._set(session)
@@ -152,7 +164,7 @@ class SessionManager:
         async with self._write_lock:
             self._set(None)  # a sign-in that held the lock before us is undone as well
             try:
-                await off_loop(self._store.delete)
+                await self._use_store(self._store.delete)
             except StoreError as exc:
                 raise LocalIOError(f"Failed to clear session: {exc}") from None
 
@@ -276,7 +288,7 @@ class SessionManager:
                 return  # signed out (or in again) meanwhile: never resurrect the old session
             self._set(fresh)
             try:
-                await off_loop(self._store.save, fresh)
+                await self._use_store(self._store.save, fresh)
             except StoreError as exc:
                 log.warning("the refreshed session could not be stored: %s", exc)
 
@@ -288,7 +300,7 @@ class SessionManager:
         session then would delete the other process's good session from the store.
         """
         try:
-            stored = await off_loop(self._store.load)
+            stored = await self._use_store(self._store.load)
         except StoreError:
             return False
         if stored is None or stored.token == refused.token:
@@ -308,7 +320,7 @@ class SessionManager:
             log.info("the refresh token was refused; the session has ended")
             self._set(None)
             try:
-                await off_loop(self._store.delete)
+                await self._use_store(self._store.delete)
             except StoreError as exc:
                 log.warning("the ended session could not be removed from the store: %s", exc)
 

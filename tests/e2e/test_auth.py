@@ -266,6 +266,20 @@ def test_without_any_os_secret_store_sessions_live_in_memory_and_it_says_so_once
     assert not list((tmp_path / "home").rglob("*"))  # and nothing was written anywhere
 
 
+def test_a_run_that_ends_right_after_has_session_still_says_it_keeps_no_session(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store decided during `has_session`; the warning must not wait for the Tracker half,
+    which a run this short never loads."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    args = [a for a in fake_args(fake_tracker) if a not in ("--secrets", "memory")]
+    sidecar = spawn(*args, env={**ENV, "HOME": str(tmp_path / "home")})
+    assert sidecar.result("has_session") is False
+    assert sidecar.stop() == 0
+    said = [e["msg"] for e in log_entries(sidecar.stderr) if e["level"] == "warning"]
+    assert len(said) == 1 and said[0].startswith("No usable OS secret store"), sidecar.stderr
+
+
 def log_entries(stderr: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
 
