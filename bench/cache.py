@@ -32,7 +32,10 @@ PAUSE_S = 0.3
 def sidecar_refreshes(setup: Setup, times: int, after_window: bool) -> tuple[int, int]:
     """(search requests, all Tracker requests) for `times` refreshes of the first page."""
     params = {"query": None, "filter": DEFAULT_FILTER, "scroll_id": None}
-    extra = ("--cache-fresh-s", str(WINDOW_S)) if after_window else ()
+    # The tray's own refresh at sign-in (a page-mode search, background) is not the app's
+    # Refresh: off here, as in scenario 7.
+    window = ("--cache-fresh-s", str(WINDOW_S)) if after_window else ()
+    extra = (*window, "--tray-interval-s", "0")
     with SidecarPipe(setup.fake, cooldown_ms=0, extra=extra) as sidecar:
         mark, previous = setup.fake.mark(), None
         for _ in range(times):
