@@ -4,7 +4,9 @@
 # direct dependencies (the lower bounds we claim), in a scratch venv that is thrown away. A
 # breaking release of a dependency is found here before a user finds it. Not part of .ci/run
 # (it resolves from the index, so it is not reproducible by design); run it before a release or
-# a lock update and note the result. Extra arguments go to pytest.
+# a lock update and note the result. Extra arguments go to pytest. Tests marked `locked` are left
+# out: they check committed files generated from the locked versions (the contract's schema text,
+# the notices), which other versions make differently by design.
 #
 #   bash scripts/test_latest.sh            # newest allowed
 #   bash scripts/test_latest.sh --lowest   # lowest allowed direct dependencies
@@ -44,7 +46,7 @@ PY
 step "pytest on: $versions"
 status=0
 "$scratch/venv/bin/python" -m pytest -q -p no:cacheprovider \
-  -m "not keyring_integration and not live" "$@" || status=$?
+  -m "not keyring_integration and not live and not locked" "$@" || status=$?
 [ "$status" = 0 ] && verdict=passed || verdict=FAILED
 step "canary ($resolution) $verdict on $versions"
 exit "$status"

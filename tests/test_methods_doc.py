@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from sidecar.contract import METHODS_DOC, openrpc_document, outputs
 from sidecar.contract.__main__ import REPO
 from sidecar.contract.markdown import render, slug, transcript_examples
@@ -55,6 +57,7 @@ def test_long_strings_and_lists_in_examples_are_shortened() -> None:
     assert response == {"jsonrpc": "2.0", "id": 7, "result": [0, 1]}
 
 
+@pytest.mark.locked  # msgspec's schema text differs between the versions the ranges allow
 def test_the_page_follows_the_document() -> None:
     document = json.loads(json.dumps(openrpc_document()))
     document["methods"][0]["summary"] = "A changed summary."

@@ -19,6 +19,9 @@ import pytest
 
 from tests.build_modules import REPO, load
 
+# Generated from the lock: the canary's other versions would differ, by design.
+pytestmark = pytest.mark.locked
+
 notices = load("notices")
 
 UV_LOCK = """\
