@@ -1,7 +1,7 @@
 """The Tracker client's settings and the HTTPS-only base URL rule.
 
 Owns: `ClientConfig` (built by the app from flags and env), `RetryPolicy` (its retry knobs),
-`check_base_url`, and what makes a URL's text unusable (`URL_CONTROL`, `HOST`, shared with
+`check_base_url`, and what makes a URL unusable (`refuse_text`, `refuse_parts`, shared with
 `urls.check_url`).
 Must not know: where the settings came from (CLI, env), or how a refusal becomes an exit code.
 The settings check their base URLs before `ready`, so this module parses with the standard
@@ -99,27 +99,40 @@ def check_base_url(url: str, allow_http_loopback: bool) -> None:
         )
 
 
-def _split(url: str) -> SplitResult:
-    """`url` split, or ValueError naming what the URL parser would choke on (as
-    `urls.check_url` words it): control characters, a backslash, a port out of range, a broken
-    IPv6 literal, a host that is not a DNS name or an IP literal."""
+def refuse_text(url: str) -> None:
+    """ValueError for what no URL parser should be handed: control characters, a backslash."""
     if URL_CONTROL.search(url):
         raise ValueError(f"invalid URL {url!r}: it contains a control character")
     if "\\" in url:
         raise ValueError(f"invalid URL {url!r}: a backslash is not allowed")
+
+
+def refuse_parts(url: str, port: int | None, host: str | None) -> None:
+    """ValueError for a parsed URL's port out of range or a host that is not a DNS name or an
+    IP literal (`host` as it reaches DNS)."""
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
+    if not host or not HOST.fullmatch(host):
+        raise ValueError(f"invalid URL {url!r}: no usable host")
+
+
+def _split(url: str) -> SplitResult:
+    """`url` split, or ValueError naming what the URL parser would choke on, in the words of
+    `urls.check_url` (the same two checks around another parser)."""
+    refuse_text(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"invalid URL {url!r}: {exc}") from None
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
-    host = parts.hostname or ""
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")  # as yarl encodes it
-        except UnicodeError:
-            host = ""
-    if not host or not HOST.fullmatch(host):
-        raise ValueError(f"invalid URL {url!r}: no usable host")
+    refuse_parts(url, port, _dns_host(parts.hostname or ""))
     return parts
+
+
+def _dns_host(host: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")  # as yarl encodes it
+    except UnicodeError:
+        return ""

@@ -14,7 +14,7 @@ from yarl import URL
 
 from sidecar.errors import InvalidInput
 
-from .config import HOST, URL_CONTROL
+from .config import refuse_parts, refuse_text
 
 MAX_SEGMENT = 255
 """Longest id accepted in a path: Tracker's keys and ids are far shorter (a 24-hex id)."""
@@ -86,19 +86,13 @@ def check_url(url: str) -> URL:
     characters (NUL, CR, LF, …) and backslashes anywhere, and a host that is not a DNS name
     or an IP literal (a space, say).
     """
-    if URL_CONTROL.search(url):
-        raise ValueError(f"invalid URL {url!r}: it contains a control character")
-    if "\\" in url:
-        raise ValueError(f"invalid URL {url!r}: a backslash is not allowed")
+    refuse_text(url)
     try:
         parsed = URL(url)
         port = parsed.port
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid URL {url!r}: {exc}") from None
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"invalid URL {url!r}: port {port} is out of range")
-    if not parsed.raw_host or not HOST.fullmatch(parsed.raw_host):
-        raise ValueError(f"invalid URL {url!r}: no usable host")
+    refuse_parts(url, port, parsed.raw_host)
     return parsed
 
 
