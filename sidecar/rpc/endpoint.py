@@ -64,6 +64,7 @@ _UNWIND_S = 100e-6
 # A result at least this big is written as head, result, `}` rather than re-encoded with its
 # envelope: a 16 MiB preview's 21 MiB of base64 would otherwise be copied once more.
 _PIECEWISE_RESULT = 64 * 1024
+_STAND_IN = msgspec.Raw(b"0")
 
 _CANCELLED = RpcError(REQUEST_CANCELLED, "Request cancelled")
 _SHUTTING_DOWN = RpcError(SERVER_SHUTTING_DOWN, "Server is shutting down")
@@ -405,13 +406,13 @@ class Endpoint:
     def _send(self, response: Response) -> None:
         result = response.result
         if isinstance(result, msgspec.Raw) and len(result) >= _PIECEWISE_RESULT:
-            self._transport.write(self._result_head(response.id), memoryview(result), b"}")
+            # The envelope as msgspec writes it around a one-byte stand-in, split at the last
+            # `0`: whatever comes before and after the result, without knowing its layout.
+            envelope = self._encoder.encode(Response(id=response.id, result=_STAND_IN))
+            head, _, tail = envelope.rpartition(b"0")
+            self._transport.write(head, memoryview(result), tail)
         else:
             self._transport.write(self._encoder.encode(response))
-
-    def _result_head(self, id: RequestId | None) -> bytes:
-        """`{"jsonrpc":"2.0","id":…,"result":`, the bytes msgspec puts before a result."""
-        return b'{"jsonrpc":"2.0","id":' + self._encoder.encode(id) + b',"result":'
 
     def _send_many(self, responses: list[Response]) -> None:
         self._transport.write(self._encoder.encode(responses))
