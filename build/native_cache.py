@@ -5,7 +5,8 @@ most of what a frozen start costs beyond the source's. So the spec puts the nati
 that load only after the runtime hooks have started into `native.zip`: on Linux every extension
 module and shared library but libpython and the three modules PyInstaller's bootstrap imports
 first, elsewhere only cryptography's Rust core. On Linux the launcher leaves that archive inside
-the executable, where it is read in place; elsewhere it copies it out as it is.
+the executable, where it is read in place; elsewhere it copies it out as it is. Its members are
+stored, deflated or xz (`native_archive.py` writes it).
 `rthook_native_cache.py`, the first runtime hook, calls `install_frozen()`, which puts a finder
 last on `sys.meta_path`. It serves each module of the archive from
 `<user cache>/ytracker-sidecar/native-<content id>/` (`$XDG_CACHE_HOME` or `~/.cache`,
@@ -53,7 +54,7 @@ import sys
 import time
 import zlib
 from _thread import RLock
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 ARCHIVE = "native.zip"
 FOLDER_PREFIX = "native-"
@@ -75,6 +76,7 @@ TOC_ENTRY = struct.Struct("!IIIIBc")
 LOCAL = struct.Struct("<4s5H3L2H")
 CENTRAL = struct.Struct("<4s6H3L5H2L")
 END = struct.Struct("<4s4H2LH")
+STORED, DEFLATED, XZ = 0, 8, 95  # APPNOTE 4.4.5 compression methods
 
 
 def cache_root() -> str:
@@ -164,7 +166,7 @@ class Archive:
         """The member's bytes, inflated."""
         header = LOCAL.unpack(self._read(member.offset, LOCAL.size))
         at = member.offset + LOCAL.size + header[9] + header[10]  # after name and extra field
-        inflate = zlib.decompressobj(-15) if member.method == 8 else None
+        decoder = _decoder(member)
         end = at + member.stored
         try:
             while at < end:
@@ -172,11 +174,48 @@ class Archive:
                 if not data:
                     raise OSError(f"{ARCHIVE}: {member.name} is cut short")
                 at += len(data)
-                yield inflate.decompress(data) if inflate else data
-            if inflate:
-                yield inflate.flush()
+                yield decoder[0](data) if decoder else data
+            if decoder:
+                yield decoder[1]()
         except zlib.error as exc:
             raise OSError(f"{ARCHIVE}: {member.name}: {exc}") from exc
+
+
+Decoder = tuple[Callable[[bytes], bytes], Callable[[], bytes]]  # (decompress, finish)
+
+
+def _decoder(member: Member) -> Decoder | None:
+    """Stored (0), deflated (8) or xz (95). native_archive.py, the spec's writer, makes xz
+    members but for the libraries `lzma` itself loads, which it deflates."""
+    if member.method == XZ:
+        return _xz_decoder(member)
+    if member.method == DEFLATED:
+        inflate = zlib.decompressobj(-15)
+        return inflate.decompress, inflate.flush
+    if member.method == STORED:
+        return None
+    raise OSError(f"{ARCHIVE}: {member.name}: compression method {member.method} unknown")
+
+
+def _xz_decoder(member: Member) -> Decoder:
+    try:  # `_lzma`, not `lzma`: the spec leaves `lzma` out so that shutil's import of it fails
+        import _lzma  # fast; and not at import time: `_lzma` comes from this very archive
+    except ImportError as exc:
+        raise OSError(f"{ARCHIVE}: {member.name}: no xz decoder: {exc}") from exc
+    unxz = _lzma.LZMADecompressor(_lzma.FORMAT_XZ)
+
+    def decompress(data: bytes) -> bytes:
+        try:
+            return unxz.decompress(data)
+        except (_lzma.LZMAError, EOFError) as exc:  # EOFError: bytes after the stream
+            raise OSError(f"{ARCHIVE}: {member.name}: {exc}") from exc
+
+    def finish() -> bytes:
+        if not unxz.eof:
+            raise OSError(f"{ARCHIVE}: {member.name}: the xz stream is cut short")
+        return b""
+
+    return decompress, finish
 
 
 def _members(directory: bytes, count: int) -> Iterator[tuple[str, Member]]:

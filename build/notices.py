@@ -186,7 +186,8 @@ def cpython() -> Component:
     note = (
         "The binary also carries the shared libraries the interpreter and its extension modules "
         "link against on the build machine, under their own licences: OpenSSL (ssl, hashlib), "
-        "libffi (ctypes), zlib, and on Linux libgcc_s and libuuid."
+        "libffi (ctypes), zlib, SQLite (sqlite3, public domain), and on Linux libgcc_s, "
+        "libuuid and liblzma (which unpacks the bundle's native libraries)."
     )
     texts = (("LICENSE.txt", text),)
     return Component("CPython", platform.python_version(), "PSF-2.0", texts, note)

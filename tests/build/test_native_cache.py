@@ -1,7 +1,8 @@
 """`build/native_cache.py` as a plain module: the archive reader, the cache and the finder.
 
 The frozen binary runs the same code (tests/e2e/test_packaging.py checks it there); here each
-rule is pinned on a small archive written with `zipfile`: a killed unpack leaves nothing a later
+rule is pinned on a small archive written by the spec's writer, `build/native_archive.py`, with a
+stored, an xz and a deflated member: a killed unpack leaves nothing a later
 start trusts, a corrupted or truncated file is unpacked again, parallel starts agree, an
 unwritable cache falls back to the extraction folder, and linked libraries load first.
 """
@@ -26,6 +27,7 @@ from tests.build.accidents import flip_a_byte
 from tests.build_modules import load
 
 native_cache = load("native_cache")
+native_archive = load("native_archive")
 REPO = Path(__file__).resolve().parents[2]
 CHILD = [sys.executable, "-m", "tests.build.unpack_child"]
 ARCHIVE_ID = "0123456789abcdef"
@@ -44,13 +46,16 @@ class Sample:
 
 def write_zip(path: Path, members: list[tuple[str, bytes, str, int]]) -> Path:
     """(name, data, comment, method) members, and the archive id as the zip's comment."""
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data, comment, method in members:
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type, info.comment = method, comment.encode()
-            zf.writestr(info, data)
-        zf.comment = ARCHIVE_ID.encode()
+    native_archive.write(path, members, ARCHIVE_ID)
     return path
+
+
+SMALL = "python3.11/lib-dynload/_small.cpython-311-x86_64-linux-gnu.so"
+METHODS = {
+    MODULE: native_archive.STORED,
+    LIBRARY: native_archive.XZ,
+    SMALL: native_archive.DEFLATED,
+}
 
 
 @pytest.fixture
@@ -58,13 +63,10 @@ def archive(tmp_path: Path) -> Sample:
     contents = {
         MODULE: os.urandom(3 << 20),
         LIBRARY: b"a linked library " * 12_000,
-        "python3.11/lib-dynload/_small.cpython-311-x86_64-linux-gnu.so": os.urandom(5000),
+        SMALL: os.urandom(3000) * 2,
     }
-    comments = {MODULE: f"pkg._big {LIBRARY}", LIBRARY: "-"}
-    members = [
-        (name, data, comments.get(name, "_small"), zipfile.ZIP_DEFLATED if i else 0)
-        for i, (name, data) in enumerate(contents.items())
-    ]
+    comments = {MODULE: f"pkg._big {LIBRARY}", LIBRARY: "-", SMALL: "_small"}
+    members = [(name, data, comments[name], METHODS[name]) for name, data in contents.items()]
     return Sample(write_zip(tmp_path / "native.zip", members), contents)
 
 
@@ -102,17 +104,40 @@ def children(archive: Sample, cache: Path, count: int, *flags: str) -> list[str]
 # -- the archive -------------------------------------------------------------------------------
 
 
-def test_archive_reads_what_zipfile_wrote(archive: Sample) -> None:
+def test_archive_reads_what_the_writer_wrote(archive: Sample) -> None:
     read = archive.open()
     assert read.id == ARCHIVE_ID  # type: ignore[attr-defined]
-    with zipfile.ZipFile(archive.path) as zf:
-        expected = {i.filename: (i.file_size, i.CRC) for i in zf.infolist()}
+    with zipfile.ZipFile(archive.path) as zf:  # a zip by the book: zipfile reads its directory
+        expected = {i.filename: (i.file_size, i.CRC, i.compress_type) for i in zf.infolist()}
     members = read.members  # type: ignore[attr-defined]
-    assert {name: (m.size, m.crc) for name, m in members.items()} == expected
+    assert {n: (m.size, m.crc, m.method) for n, m in members.items()} == expected
+    assert {n: m.method for n, m in members.items()} == METHODS
+    assert members[LIBRARY].stored < len(archive.contents[LIBRARY]) // 50  # xz, not stored
     for name, data in archive.contents.items():
         assert b"".join(read.chunks(members[name])) == data  # type: ignore[attr-defined]
     assert (members[MODULE].module, members[MODULE].deps) == ("pkg._big", [LIBRARY])
     assert (members[LIBRARY].module, members[LIBRARY].deps) == (None, [])
+
+
+def test_archive_reads_what_zipfile_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "native.zip"
+    data = b"deflated " * 1000
+    with zipfile.ZipFile(path, "w") as zf:
+        info = zipfile.ZipInfo(LIBRARY, date_time=(2020, 1, 1, 0, 0, 0))
+        info.compress_type, info.comment = zipfile.ZIP_DEFLATED, b"-"
+        zf.writestr(info, data)
+        zf.comment = ARCHIVE_ID.encode()
+    read = native_cache.Archive(str(path), 0, path.stat().st_size)
+    assert b"".join(read.chunks(read.members[LIBRARY])) == data
+
+
+def test_a_member_of_an_unknown_method_is_an_os_error(tmp_path: Path) -> None:
+    path = tmp_path / "native.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(LIBRARY), b"bz2", compress_type=zipfile.ZIP_BZIP2)
+    read = native_cache.Archive(str(path), 0, path.stat().st_size)
+    with pytest.raises(OSError, match="compression method 12"):
+        b"".join(read.chunks(read.members[LIBRARY]))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="an open file cannot be replaced there")
@@ -281,14 +306,17 @@ def damage_member(path: Path, name: str, where: float) -> None:
     with path.open("r+b") as f:
         f.seek(info.header_offset + 26)
         name_size, extra_size = struct.unpack("<2H", f.read(4))
-        f.seek(info.header_offset + 30 + name_size + extra_size + int(info.compress_size * where))
-        f.write(b"\xff" if f.read(1) != b"\xff" else b"\x00")
+        at = info.header_offset + 30 + name_size + extra_size + int(info.compress_size * where)
+        f.seek(at)
+        was = f.read(1)
+        f.seek(at)
+        f.write(b"\xff" if was != b"\xff" else b"\x00")
 
 
 @pytest.mark.parametrize(
     ("name", "where"),
-    [(MODULE, 0.5), (LIBRARY, 0.5), (LIBRARY, 0)],
-    ids=["stored", "deflated", "invalid-deflate-stream"],
+    [(MODULE, 0.5), (LIBRARY, 0.5), (LIBRARY, 0), (SMALL, 0.5), (SMALL, 0), (LIBRARY, 0.999)],
+    ids=["stored", "xz", "invalid-xz-header", "deflated", "invalid-deflate-stream", "xz-footer"],
 )
 def test_a_damaged_archive_member_is_never_installed(
     archive: Sample, tmp_path: Path, name: str, where: float
