@@ -54,7 +54,7 @@ import sys
 import time
 import zlib
 from _thread import RLock
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 ARCHIVE = "native.zip"
 FOLDER_PREFIX = "native-"
@@ -269,22 +269,27 @@ def stamp(path: str) -> None:
 def unpack(archive: Archive, member: Member, folder: str) -> str:
     """The member's file in `folder`: trusted if stamped, else unpacked, checked and renamed."""
     final = os.path.join(folder, *member.name.split("/"))
-    if trusted(final, member):
-        return final
+    if not trusted(final, member):
+        place(final, member, archive.chunks(member))
+    return final
+
+
+def place(final: str, member: Member, chunks: Iterable[bytes]) -> None:
+    """Write `chunks` to `final` as described above: unnamed, checked against the member's size
+    and CRC-32, stamped, named, renamed into place."""
     os.makedirs(os.path.dirname(final), 0o700, exist_ok=True)
     partial = f"{final}.{os.getpid()}-{os.urandom(4).hex()}{PARTIAL_SUFFIX}"
     try:
         fd = _unnamed_file(os.path.dirname(final))
         if fd is None:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
-            _write_checked(archive, member, os.open(partial, flags, 0o700), partial)
+            _write_checked(chunks, member, os.open(partial, flags, 0o700), partial)
         else:
-            _write_checked(archive, member, fd, f"/proc/self/fd/{fd}", link_as=partial)
+            _write_checked(chunks, member, fd, f"/proc/self/fd/{fd}", link_as=partial)
         os.replace(partial, final)
     finally:
         if os.path.lexists(partial):
             os.unlink(partial)
-    return final
 
 
 def _unnamed_file(folder: str) -> int | None:
@@ -301,12 +306,12 @@ def _unnamed_file(folder: str) -> int | None:
 
 
 def _write_checked(
-    archive: Archive, member: Member, fd: int, path: str, link_as: str | None = None
+    chunks: Iterable[bytes], member: Member, fd: int, path: str, link_as: str | None = None
 ) -> None:
     """Write the member into `fd`, check it through `path`, stamp it, and give an unnamed
     file the name `link_as`."""
     with open(fd, "wb") as out:
-        for chunk in archive.chunks(member):
+        for chunk in chunks:
             out.write(chunk)
         out.flush()
         if not matches(path, member):
@@ -468,13 +473,16 @@ def install(meipass: str, executable: str) -> NativeFinder | None:
     return finder
 
 
-def install_frozen() -> None:
-    """In a onefile build: the finder, then housekeeping in a daemon thread."""
+def install_frozen() -> str | None:
+    """In a onefile build: the finder, then housekeeping in a daemon thread. The cache folder,
+    if there is an archive."""
     meipass = getattr(sys, "_MEIPASS", None)
     finder = None if meipass is None else install(meipass, sys.executable)
-    if finder is not None:
-        import threading  # the finder is in place: threading's imports may use it
+    if finder is None:
+        return None
+    import threading  # the finder is in place: threading's imports may use it
 
-        threading.Thread(
-            target=housekeeping, args=(finder.cache,), name="native-cache-housekeeping", daemon=True
-        ).start()
+    threading.Thread(
+        target=housekeeping, args=(finder.cache,), name="native-cache-housekeeping", daemon=True
+    ).start()
+    return finder.cache

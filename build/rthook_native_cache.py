@@ -1,9 +1,12 @@
-"""PyInstaller runtime hook (the first): native libraries from a per-build user cache.
+"""PyInstaller runtime hook (the first): native libraries and Python modules from a per-build
+user cache.
 
-The logic is a plain module, `native_cache.py`, which the spec packs into the bundle: runtime
-hooks share the `__main__` namespace, where a later script could rebind the names it uses.
+The logic is in plain modules, `native_cache.py` and `code_cache.py`, which the spec packs into
+the bundle: runtime hooks share the `__main__` namespace, where a later script could rebind the
+names they use.
 """
 
+import code_cache
 import native_cache
 
-native_cache.install_frozen()
+code_cache.install_frozen(native_cache.install_frozen())

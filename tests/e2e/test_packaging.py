@@ -30,6 +30,7 @@ from tests.fakes.tracker import FakeTrackerServer
 
 FROZEN = bool(os.environ.get("YTRACKER_SIDECAR_BIN"))
 native_cache = load("native_cache")
+code_cache = load("code_cache")
 needs_onefile = pytest.mark.skipif(
     not FROZEN or sys.platform == "win32",
     reason="onefile launcher behaviour: needs YTRACKER_SIDECAR_BIN on POSIX",
@@ -251,10 +252,12 @@ def binary() -> str:
 
 
 def cached_files(cache: Path) -> dict[str, Path]:
-    """Relative name → path of every file in the binary's cache folder(s) under `cache`."""
+    """Relative name → path of every library in the binary's cache folder(s) under `cache`
+    (its Python code file, code_cache.py's, aside)."""
     found = {}
     for folder in cache.glob("ytracker-sidecar/native-*"):
-        found.update({str(p.relative_to(folder)): p for p in folder.rglob("*") if p.is_file()})
+        files = [p for p in folder.rglob("*") if p.is_file() and p.name != code_cache.NAME]
+        found.update({str(p.relative_to(folder)): p for p in files})
     return found
 
 
@@ -321,6 +324,46 @@ def test_a_damaged_cached_library_is_unpacked_again(
     # Each replaced by a new file (one file's freed inode may be reused by the other's copy).
     assert libssl.stat().st_ino != damaged[0] and msgspec.stat().st_ino != damaged[1]
     assert_whole(cached_files(tmp_path / "cache"))
+
+
+def code_file_is_whole(path: Path) -> bool:
+    """Stamped, with the size its header gives (what code_cache.py trusts)."""
+    if not path.exists() or path.stat().st_mtime_ns != native_cache.STAMP_NS:
+        return False
+    _, size, _ = code_cache.HEADER.unpack(path.read_bytes()[: code_cache.HEADER.size])
+    return bool(size == path.stat().st_size)
+
+
+def open_files(pid: int) -> set[str]:
+    return {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+
+
+@needs_linux_onefile
+def test_python_code_is_cached_by_a_run_that_settles_and_read_by_later_starts(
+    spawn: SpawnFn, tmp_path: Path
+) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = spawn("--secrets", "memory", env=env)
+    assert first.result("ping") == "pong"
+    folder = tmp_path / "cache" / "ytracker-sidecar"
+    assert eventually(lambda: len(list(folder.glob(f"native-*/{code_cache.NAME}"))) == 1, 30)
+    (path,) = folder.glob(f"native-*/{code_cache.NAME}")
+    assert eventually(lambda: code_file_is_whole(path), 30)
+    assert first.stop() == 0
+    index, fd, _ = code_cache.open_file(str(path))
+    os.close(fd)
+    assert {"sidecar.app", "asyncio", "msgspec"} <= set(index)  # what `ready` needs
+    later = spawn("--secrets", "memory", env=env)
+    assert later.result("ping") == "pong"
+    (child,) = children(later.proc.pid)
+    assert str(path) in open_files(child)  # served from it
+    assert later.stop() == 0
+    with path.open("ab") as f:  # damaged: no longer trusted, so recorded and written anew
+        f.write(b"\0")
+    again = spawn("--secrets", "memory", env=env)
+    assert again.result("ping") == "pong"
+    assert eventually(lambda: code_file_is_whole(path), 30)
+    assert again.stop() == 0
 
 
 def issue_over_tls(sidecar: Sidecar) -> str:
