@@ -28,9 +28,12 @@ MAX_ERROR_BODY = 64 * 1024
 async def read_capped(resp: aiohttp.ClientResponse, limit: int, request_id: str | None) -> bytes:
     """The whole body, counted as it inflates; DecodeError (the connection dropped) past `limit`."""
     declared = declared_length(resp)
-    if declared is not None and declared > limit:
-        resp.close()
-        raise _too_large(resp.status, f"{declared} bytes", limit, request_id)
+    if declared is not None:
+        if declared > limit:
+            resp.close()
+            raise _too_large(resp.status, f"{declared} bytes", limit, request_id)
+        if resp.content.is_eof():  # all of it has arrived, uncompressed: at most `declared`
+            return resp.content.read_nowait()  # (the usual small answer, taken in one call)
     body, cut = await _read_prefix(resp, limit)
     if cut:
         raise _too_large(resp.status, f"more than {limit} bytes", limit, request_id)

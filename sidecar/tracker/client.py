@@ -15,10 +15,14 @@ Every request goes down one chain, each layer named after what it adds (as httpx
 → `_send_attempt` (log line, time budget, reading the answer, and the one place aiohttp's
 exceptions become ours) →
 `_send_handling_redirects` (up to three, by hand) → `_send_handling_cooldown` (the turn; the
-slot and the credentials are taken at the last moment by a `timing.SendHook`) →
-`_send_single_request` (aiohttp). The time budget, the send hook and the transfer deadline live
-in `timing.py`, the streamed upload body in `uploads.py`, reading bodies within limits in
-`bodies.py`, the record of secrets to redact in `redaction.py`.
+slot and the credentials are taken at the last moment by a `timing.SendHook`; then aiohttp).
+A plain GET that gets its answer passes each layer once and waits for nothing but the answer:
+the rare branches (a 401, a retry, a redirect, a 429's hold, the cooldown's queue, a body's
+files) cost a test each when not taken, and what is the same for every request (headers, the
+checked credentials' headers, timeouts, the session) is built once. The time budget, the send
+hook and the transfer deadline live in `timing.py`, the streamed upload body in `uploads.py`,
+reading bodies within limits in `bodies.py`, the record of secrets to redact in
+`redaction.py`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
@@ -92,23 +95,47 @@ JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-@dataclass
 class _Call:
     """One logical request across its attempts, redirects and the 401 refresh."""
 
-    method: str
-    url: URL
-    timeout: aiohttp.ClientTimeout
-    limit_s: float | None = None  # per attempt, cooldown waits excluded (see `Budget`)
-    body: BodyFactory | None = None
-    content_type: str | None = None
-    background: bool = False
-    binary: bool = False
-    authed: bool = True  # False for OAuth: no credentials, no cooldown, no redirects
-    # Names the request in logs and errors: unique enough, and no system call (uuid4 made one).
-    request_id: str = field(default_factory=lambda: f"{random.getrandbits(64):016x}")
-    sent_creds: Credentials | None = None  # what the latest hop carried
-    swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
+    __slots__ = (
+        "api",
+        "authed",
+        "background",
+        "binary",
+        "body",
+        "content_type",
+        "limit_s",
+        "method",
+        "request_id",
+        "sent_creds",
+        "swap",
+        "timeout",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        api: bool,
+        timeout: aiohttp.ClientTimeout,
+        *,
+        background: bool = False,
+        authed: bool = True,
+    ) -> None:
+        self.method, self.url, self.timeout = method, url, timeout
+        self.api = api  # `url` is at the API origin
+        self.limit_s: float | None = None  # per attempt, cooldown waits excluded (`Budget`)
+        self.body: BodyFactory | None = None
+        self.content_type: str | None = None
+        self.background, self.binary = background, False
+        self.authed = authed  # False for OAuth: no credentials, no cooldown, no redirects
+        # Names the request in logs and errors: unique enough, and no system call (uuid4 made
+        # one).
+        self.request_id = f"{random.getrandbits(64):016x}"
+        self.sent_creds: Credentials | None = None  # what the latest hop carried
+        self.swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
 
 
 class _AttemptLog:
@@ -166,6 +193,9 @@ class TrackerClient:
         self._cooldown = Cooldown(config.cooldown_s, margin_s=JITTER_MARGIN_S)
         self._session: aiohttp.ClientSession | None = None
         self._session_lock = asyncio.Lock()
+        self._base_headers = {"Accept-Language": lang} if (lang := config.accept_language) else {}
+        self._auth_for: Credentials | None = None  # whose headers `_auth` holds
+        self._auth: dict[str, str] = {}
         self._closed = False
         self.secrets = Secrets() if secrets is None else secrets
         """Every credential sent or received; failures leave the client without them. Shared
@@ -214,9 +244,9 @@ class TrackerClient:
             errors.DecodeError, NotAuthenticated, InvalidInput (bad URL).
         """
         method = method.upper()
-        call = _Call(method, self._resolve(path_or_url, params), self._request_timeout)
-        call.background, call.binary = background, binary
-        call.limit_s = self.config.request_timeout_s
+        url, api = self._resolve(path_or_url, params)
+        call = _Call(method, url, api, self._request_timeout, background=background)
+        call.binary, call.limit_s = binary, self.config.request_timeout_s
         if json is not None:
             data = msgspec.json.encode(json)
             call.body, call.content_type = (lambda _stack: data), JSON_TYPE
@@ -233,7 +263,7 @@ class TrackerClient:
         The whole exchange, reading the body included, ends with `errors.RequestTimeout` after
         `transfer_timeout_s`; a body that stalls for `transfer_idle_timeout_s` ends sooner.
         """
-        call = _Call("GET", self._resolve(url_or_path, None), self._transfer_timeout)
+        call = _Call("GET", *self._resolve(url_or_path, None), self._transfer_timeout)
         call.background, call.binary = background, True
         async with deadline(self.config.transfer_timeout_s):
             resp, request_id = await self._send_handling_refresh(call, _keep_open, True)
@@ -259,8 +289,8 @@ class TrackerClient:
         Raises:
             LocalIOError: the file cannot be opened; plus everything `request` raises.
         """
-        url = self._resolve(path, {"filename": filename})
-        call = _Call("POST", url, self._transfer_timeout, background=background)
+        url, api = self._resolve(path, {"filename": filename})
+        call = _Call("POST", url, api, self._transfer_timeout, background=background)
         call.body = partial(file_form, file_path, filename, content_type, progress)
         async with deadline(self.config.transfer_timeout_s):
             return await self._send_handling_refresh(call, _read_checked, False)
@@ -277,7 +307,7 @@ class TrackerClient:
         """
         self.secrets.add(*(fields[name] for name in secret if name in fields))
         data = urlencode(dict(fields)).encode()
-        call = _Call("POST", self._resolve(url, None), self._request_timeout, authed=False)
+        call = _Call("POST", *self._resolve(url, None), self._request_timeout, authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
         call.limit_s = self.config.request_timeout_s
         return await self._send_handling_refresh(call, _read_any_status, False)
@@ -316,7 +346,7 @@ class TrackerClient:
         connecting, queueing for the cooldown and retrying network errors before it says "sign
         in". A token that has already expired is refreshed here, before it is sent in vain.
         """
-        if call.authed and origin_of(call.url) == self._api_origin:
+        if call.authed and call.api:
             await self._credentials.require()
 
     async def _refresh(self, call: _Call) -> bool:
@@ -347,33 +377,38 @@ class TrackerClient:
     async def _send_timed(self, call: _Call, finish: Finish[T], log: _AttemptLog) -> T:
         """The attempt within its time budget; the one place aiohttp's exceptions become ours
         (a plain `except`: a context manager per attempt cost a few µs on every request)."""
+        stack = None if call.body is None else ExitStack()  # what a body opens, closed after
         try:
-            with ExitStack() as stack:
-                async with Budget.running(call.limit_s) as budget:
-                    resp = await self._send_handling_redirects(call, stack, budget)
-                    self.answers += 1
-                    return await finish(call, resp, log.seen(resp))
+            budget = Budget(call.limit_s)
+            async with budget.limit:
+                resp = await self._send_handling_redirects(call, stack, budget)
+                self.answers += 1
+                return await finish(call, resp, log.seen(resp))
         except Exception as exc:
             mapped = _transport_error(exc)
             if mapped is None:
                 raise
             raise mapped from exc
+        finally:
+            if stack is not None:
+                stack.close()
 
     async def _send_handling_redirects(
-        self, call: _Call, stack: ExitStack, budget: Budget
+        self, call: _Call, stack: ExitStack | None, budget: Budget
     ) -> aiohttp.ClientResponse:
         """Send, following up to MAX_REDIRECTS redirects by hand.
 
         Credentials go only on hops the sidecar addressed to the API itself: once a redirect
         has passed through another origin, a later hop back into the API gets none.
         """
-        method, url, body = call.method, call.url, call.body
-        trusted = self._is_api(url)
+        method, url, body, trusted = call.method, call.url, call.body, call.api
         for hop in range(MAX_REDIRECTS + 1):
-            data = body(stack) if body else None
+            data = body(stack) if body is not None and stack is not None else None
             resp = await self._send_handling_cooldown(call, method, url, data, budget, trusted)
-            target = _redirect_target(resp, url)
-            if target is None:
+            if (
+                resp.status not in REDIRECT_STATUSES
+                or (target := _redirect_target(resp, url)) is None
+            ):
                 return resp
             resp.release()
             if not call.authed:
@@ -389,46 +424,33 @@ class TrackerClient:
     async def _send_handling_cooldown(
         self, call: _Call, method: str, url: URL, data: Any, budget: Budget, trusted: bool
     ) -> aiohttp.ClientResponse:
-        """Queue for the cooldown turn; the hook takes the slot and credentials just in time."""
-        session = await self._http()
-        headers, authorize = self._headers(call), partial(self._authorize, call, trusted)
+        """Queue for the cooldown turn; the hook takes the slot and credentials just in time.
+
+        Then one HTTP exchange on the wire; aiohttp's errors are left to `_send_timed`.
+        """
+        session = self._session if self._session is not None else await self._http()
+        headers = self._headers(call)
         if not (call.authed and self._cooldown.active):
-            if call.authed:
+            if call.authed and self._cooldown.ever_held:
                 await self._cooldown.wait_hold(budget)  # a 429 holds requests even without a gap
-            await authorize(headers)
-            return await self._send_single_request(session, call, method, url, data, headers)
+            await self._authorize(call, trusted, headers)
+            return await session.request(
+                method, url, data=data, headers=headers, timeout=call.timeout,
+                allow_redirects=False,
+            )  # fmt: skip
         async with self._cooldown.turn(call.background, budget) as turn:
             await turn.acquire()
-            hook = SendHook(turn, authorize)  # the slot is taken in `hook.before_send`
-            return await self._send_single_request(session, call, method, url, data, headers, hook)
-
-    async def _send_single_request(
-        self,
-        session: aiohttp.ClientSession,
-        call: _Call,
-        method: str,
-        url: URL,
-        data: Any,
-        headers: dict[str, str],
-        hook: SendHook | None = None,
-    ) -> aiohttp.ClientResponse:
-        """One HTTP exchange on the wire; aiohttp's errors are left to `_send_attempt`."""
-        return await session.request(
-            method,
-            url,
-            data=data,
-            headers=headers,
-            timeout=call.timeout,
-            allow_redirects=False,
-            trace_request_ctx=hook,
-        )
+            # The slot is taken in `hook.before_send`, inside aiohttp's request flow.
+            hook = SendHook(turn, partial(self._authorize, call, trusted))
+            return await session.request(
+                method, url, data=data, headers=headers, timeout=call.timeout,
+                allow_redirects=False, trace_request_ctx=hook,
+            )  # fmt: skip
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _headers(self, call: _Call) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if self.config.accept_language:
-            headers["Accept-Language"] = self.config.accept_language
+        headers = self._base_headers.copy()
         if call.content_type and call.body is not None:
             headers["Content-Type"] = call.content_type
         return headers
@@ -444,22 +466,26 @@ class TrackerClient:
         """
         call.sent_creds = None
         if call.authed and trusted:
-            creds = await self._current_credentials(call)
-            try:
-                headers.update(auth_headers(creds))
-            except ValueError:
-                raise NotAuthenticated(UNSENDABLE_SESSION) from None
+            creds = await self._credentials.current()
+            # A provider that does not remember a refresh would hand back the stale token.
+            if call.swap is not None and creds == call.swap[0]:
+                creds = call.swap[1]
+            headers.update(self._auth_headers(creds))
             call.sent_creds = creds
             self.secrets.add(creds.token)
 
-    async def _current_credentials(self, call: _Call) -> Credentials:
-        creds = await self._credentials.current()
-        # A provider that does not remember a refresh would hand back the stale token.
-        if call.swap is not None and creds == call.swap[0]:
-            return call.swap[1]
-        return creds
+    def _auth_headers(self, creds: Credentials) -> dict[str, str]:
+        """`auth_headers(creds)`, checked once per session rather than on every request."""
+        if creds != self._auth_for:
+            try:
+                self._auth = auth_headers(creds)
+            except ValueError:
+                raise NotAuthenticated(UNSENDABLE_SESSION) from None
+            self._auth_for = creds
+        return self._auth
 
     async def _http(self) -> aiohttp.ClientSession:
+        """The session, made on first use (`self._session`, once made, is read directly)."""
         if self._closed:
             raise RuntimeError("TrackerClient is closed")
         async with self._session_lock:
@@ -486,8 +512,9 @@ class TrackerClient:
     def _is_api(self, url: URL) -> bool:
         return origin_of(url) == self._api_origin
 
-    def _resolve(self, path_or_url: str, params: Params | None) -> URL:
-        """An absolute https URL as it is, else a path joined to the API root.
+    def _resolve(self, path_or_url: str, params: Params | None) -> tuple[URL, bool]:
+        """An absolute https URL as it is, else a path joined to the API root; and whether it
+        is at the API origin.
 
         Raises:
             InvalidInput: an http:// URL, or one the URL parser rejects (`urls.check_url`).
@@ -496,11 +523,12 @@ class TrackerClient:
             if path_or_url.startswith(("http://", "https://")):
                 check_base_url(path_or_url, self.config.allow_http_loopback)
                 url = URL(path_or_url)
+                api = self._is_api(url)
             else:
-                url = check_url(self._api_base + "/" + path_or_url.lstrip("/"))
+                url, api = check_url(self._api_base + "/" + path_or_url.lstrip("/")), True
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        return url.extend_query(params) if params else url
+        return (url.extend_query(params) if params else url), api
 
     def _check_redirect(self, call: _Call, source: URL, target: URL, status: int) -> None:
         if origin_of(target) == origin_of(source):
@@ -563,17 +591,17 @@ def _redirect_target(resp: aiohttp.ClientResponse, url: URL) -> URL | None:
 async def _read_checked(
     call: _Call, resp: aiohttp.ClientResponse, request_id: str
 ) -> TrackerResponse:
-    """The whole body of a 2xx answer; any other status raises its error."""
-    response = await _read_any_status(call, resp, request_id)
-    if response.status >= 300:
-        raise status_error(
-            response.status,
-            response.headers,
-            response.body,
-            auth_form=not call.binary,
-            request_id=request_id,
-        )
-    return response
+    """The whole body of a 2xx answer (at most MAX_BODY); any other status raises its error."""
+    if resp.status < 300:
+        body = await read_capped(resp, MAX_BODY, request_id)
+        return TrackerResponse(resp.status, resp.headers, body, request_id)
+    raise status_error(
+        resp.status,
+        resp.headers,
+        await read_error_body(resp),
+        auth_form=not call.binary,
+        request_id=request_id,
+    )
 
 
 async def _read_any_status(

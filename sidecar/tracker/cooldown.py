@@ -33,6 +33,7 @@ from typing import Protocol
 # their neighbours (measured with the benchmark on a loaded 2-core machine); a server that
 # counts arrivals must still see the full gap.
 JITTER_MARGIN_S = 0.01
+_NEVER = float("-inf")
 
 
 class Pausable(Protocol):
@@ -99,12 +100,17 @@ class Cooldown:
         self._queue: list[Turn] = []
         self._holder: Turn | None = None
         self._last_start = float("-inf")
-        self._not_before = float("-inf")  # set by `hold`
+        self._not_before = _NEVER  # set by `hold`
         self._order = itertools.count()
 
     @property
     def active(self) -> bool:
         return self.gap_s > 0
+
+    @property
+    def ever_held(self) -> bool:
+        """A `hold` was made (it may be over): only then can `wait_hold` have to wait."""
+        return self._not_before != _NEVER
 
     @asynccontextmanager
     async def turn(

@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from types import TracebackType
 
 from . import errors
 from .cooldown import Turn
@@ -25,42 +24,26 @@ from .cooldown import Turn
 class Budget:
     """One attempt's time limit; it does not run while the request waits for the cooldown.
 
-    Its own async context manager, over one `asyncio.Timeout` set at once: it runs around every
-    Tracker request, where a generator-based manager and a second rescheduling cost ~4 µs.
+    The attempt enters `limit`, an `asyncio.Timeout` set at once (counting from here): it runs
+    around every Tracker request, where a context manager of its own around it cost two more
+    coroutines, and a generator-based one and a second rescheduling ~4 µs.
     """
 
     def __init__(self, seconds: float | None) -> None:
         self._left = seconds
-        self._limit: asyncio.Timeout | None = None
-
-    @classmethod
-    def running(cls, seconds: float | None) -> Budget:
-        """A budget of `seconds` (None: unlimited) counting from the `async with`; on expiry
-        the block raises TimeoutError."""
-        return cls(seconds)
-
-    async def __aenter__(self) -> Budget:
-        if self._left is not None:
-            self._limit = asyncio.timeout_at(asyncio.get_running_loop().time() + self._left)
-            await self._limit.__aenter__()
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._limit is not None:
-            await self._limit.__aexit__(kind, exc, tb)  # raises TimeoutError once it expired
+        self.limit = asyncio.timeout(seconds)
+        """Entered by the attempt (`async with budget.limit`); on expiry it raises TimeoutError."""
 
     def pause(self) -> None:
-        limit = self._limit
-        if limit is None or limit.expired() or (when := limit.when()) is None:
+        limit = self.limit
+        if limit.expired() or (when := limit.when()) is None:
             return
         self._left = when - asyncio.get_running_loop().time()
         limit.reschedule(None)
 
     def resume(self) -> None:
-        limit, left = self._limit, self._left
-        if limit is None or left is None or limit.expired() or limit.when() is not None:
+        limit, left = self.limit, self._left
+        if left is None or limit.expired() or limit.when() is not None:
             return
         limit.reschedule(asyncio.get_running_loop().time() + left)
 
