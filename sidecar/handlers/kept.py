@@ -23,10 +23,10 @@ files (`local/disk_cache.py`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
@@ -36,7 +36,7 @@ from sidecar.errors import SidecarError
 from sidecar.local.disk_cache import DiskCache, Known, account_name, token_fingerprint
 from sidecar.session.manager import SessionManager
 from sidecar.tracker.errors import NetworkError, RequestTimeout, TrackerError, TransportError
-from sidecar.tracker.retry import one_attempt
+from sidecar.tracker.retry import OneAttempt, one_attempt
 
 T = TypeVar("T")
 log = logging.getLogger("sidecar.cache")
@@ -114,6 +114,28 @@ class _Binding:
         self.login: str | None = None
 
 
+class _Watching:
+    """`Kept.watching()` and `Kept.reading()`: a class, not generators, as it runs around every
+    read (two generator-based managers cost ~12 Python calls per request)."""
+
+    __slots__ = ("_attempts", "_before", "_kept")
+
+    def __init__(self, kept: Kept, attempts: OneAttempt | None) -> None:
+        self._kept, self._attempts, self._before = kept, attempts, 0
+
+    def __enter__(self) -> None:
+        self._before = self._kept.answers()
+        if self._attempts is not None:
+            self._attempts.__enter__()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._attempts is not None:
+            self._attempts.__exit__(kind, exc, tb)
+        self._kept._ended(self._before, exc)
+
+
 class _Revalidation(NamedTuple):
     generation: int
     stored: Stored[Any]
@@ -168,7 +190,8 @@ class Kept:
         the background by `revalidate`), else `load()`, stored; the stored one, whatever its
         age, when Tracker cannot be reached."""
         mark = self.mark()
-        await self._bound()  # the store its answer goes to (a lookup once per session)
+        if (binding := self._binding) is None or binding.generation != mark.generation:
+            await self._bound()  # the store its answer goes to (a lookup once per session)
         if fresh_s > 0:
             hit = await self.fresh(stored, fresh_s)
             if hit is not None:
@@ -237,29 +260,26 @@ class Kept:
 
     # -- reachability -------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def watching(self) -> Iterator[None]:
+    def watching(self) -> _Watching:
         """Notes whether the Tracker calls inside reached Tracker. A block that made none (its
         answer came from memory) says nothing either way."""
-        before = self.answers()
-        try:
-            yield
-        except TrackerError as exc:
+        return _Watching(self, None)
+
+    def reading(self) -> _Watching:
+        """`watching` for a read: while Tracker is known to be unreachable its requests are
+        tried once, so what is stored answers at once instead of after the retries' waits
+        (~1.75 s); the first one that gets through ends that."""
+        return _Watching(self, one_attempt(self._offline))
+
+    def _ended(self, before: int, exc: BaseException | None) -> None:
+        """A watched block ended: `before` is the answers count at its start."""
+        if isinstance(exc, TrackerError):
             if unreachable(exc):
                 self._reached(False)
             elif not isinstance(exc, TransportError):  # an answer came, whatever it said
                 self._reached(True)
-            raise
-        if self.answers() != before:
+        elif exc is None and self.answers() != before:
             self._reached(True)
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[None]:
-        """`watching` for a read: while Tracker is known to be unreachable its requests are
-        tried once, so what is stored answers at once instead of after the retries' waits
-        (~1.75 s); the first one that gets through ends that."""
-        with self.watching(), one_attempt(self._offline):
-            yield
 
     def _reached(self, reached: bool) -> None:
         if self._offline == reached:

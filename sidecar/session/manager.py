@@ -114,7 +114,8 @@ class SessionManager:
         return self._session
 
     async def _required(self) -> StoredSession:
-        session = await self.session()
+        # Read directly once loaded: it runs twice per Tracker request.
+        session = self._session if self._loaded else await self.session()
         if session is None:
             raise NotAuthenticated()
         return session
