@@ -53,7 +53,7 @@ from .responses import TrackerResponse, status_error
 from .retry import rate_limit_pause, run_with_retries
 from .timing import Budget, SendHook, deadline
 from .uploads import ProgressCallback, file_form
-from .urls import api_path, check_url, origin_of, redact
+from .urls import api_path, check_api_url, origin_of, redact
 
 if TYPE_CHECKING:
     import aiohttp
@@ -99,6 +99,7 @@ class _Call:
     """One logical request across its attempts, redirects and the 401 refresh."""
 
     __slots__ = (
+        "_request_id",
         "api",
         "authed",
         "background",
@@ -107,7 +108,6 @@ class _Call:
         "content_type",
         "limit_s",
         "method",
-        "request_id",
         "sent_creds",
         "swap",
         "timeout",
@@ -131,24 +131,29 @@ class _Call:
         self.content_type: str | None = None
         self.background, self.binary = background, False
         self.authed = authed  # False for OAuth: no credentials, no cooldown, no redirects
-        # Names the request in logs and errors: unique enough, and no system call (uuid4 made
-        # one).
-        self.request_id = f"{random.getrandbits(64):016x}"
+        self._request_id: str | None = None
         self.sent_creds: Credentials | None = None  # what the latest hop carried
         self.swap: tuple[Credentials, Credentials] | None = None  # (stale, refreshed)
 
+    @property
+    def request_id(self) -> str:
+        """Names the request in logs and errors when Tracker's answer gives no X-Request-Id:
+        unique enough, no system call (uuid4 made one), made only when it is needed."""
+        if self._request_id is None:
+            self._request_id = f"{random.getrandbits(64):016x}"
+        return self._request_id
+
 
 class _AttemptLog:
-    """What one attempt's log line reports."""
+    """What one attempt's log line reports (made only when the line is logged)."""
 
-    def __init__(self, request_id: str) -> None:
-        self.request_id = request_id
+    def __init__(self, call: _Call) -> None:
+        self.call = call
+        self.request_id: str | None = None  # Tracker's X-Request-Id, else the call's
         self.status: int | None = None
 
-    def seen(self, resp: aiohttp.ClientResponse) -> str:
-        self.status = resp.status
-        self.request_id = resp.headers.get("X-Request-Id") or self.request_id
-        return self.request_id
+    def seen(self, status: int, request_id: str) -> None:
+        self.status, self.request_id = status, request_id
 
 
 class TrackerStream:
@@ -325,7 +330,9 @@ class TrackerClient:
         """Retries, then at most one credentials refresh after a 401 and one more round; what
         fails leaves without a secret the server may have echoed."""
         await self._require_credentials(call)
-        attempt = partial(self._send_attempt, call, finish)
+        # Each attempt's log line is built only when it is logged: the level is read once.
+        logged = self._log.isEnabledFor(logging.DEBUG)
+        attempt = partial(self._send_logged if logged else self._send_attempt, call, finish)
         policy = self.config.retry
         try:
             try:
@@ -358,32 +365,34 @@ class TrackerClient:
             call.swap = (stale, fresh)
         return fresh is not None
 
-    async def _send_attempt(self, call: _Call, finish: Finish[T], attempt: int) -> T:
-        """One attempt: its log line and time budget; aiohttp's exceptions become ours here.
+    async def _send_logged(self, call: _Call, finish: Finish[T], attempt: int) -> T:
+        """`_send_attempt` with its debug line."""
+        log = _AttemptLog(call)
+        with self._logged(call, attempt, log):
+            return await self._send_attempt(call, finish, attempt, log)
+
+    async def _send_attempt(
+        self, call: _Call, finish: Finish[T], attempt: int, log: _AttemptLog | None = None
+    ) -> T:
+        """One attempt within its time budget; the one place aiohttp's exceptions become ours
+        (a plain `except`: a context manager per attempt cost a few µs on every request).
 
         A 429 from the API holds every request back (`Cooldown.hold`), not only this one.
         """
-        log = _AttemptLog(call.request_id)
-        try:
-            if not self._log.isEnabledFor(logging.DEBUG):  # the line would be built for nothing
-                return await self._send_timed(call, finish, log)
-            with self._logged(call, attempt, log):
-                return await self._send_timed(call, finish, log)
-        except errors.RateLimited as exc:
-            if call.authed:
-                self._cooldown.hold(rate_limit_pause(exc, attempt, self.config.retry))
-            raise
-
-    async def _send_timed(self, call: _Call, finish: Finish[T], log: _AttemptLog) -> T:
-        """The attempt within its time budget; the one place aiohttp's exceptions become ours
-        (a plain `except`: a context manager per attempt cost a few µs on every request)."""
         stack = None if call.body is None else ExitStack()  # what a body opens, closed after
         try:
             budget = Budget(call.limit_s)
             async with budget.limit:
                 resp = await self._send_handling_redirects(call, stack, budget)
                 self.answers += 1
-                return await finish(call, resp, log.seen(resp))
+                request_id = resp.headers.get("X-Request-Id") or call.request_id
+                if log is not None:
+                    log.seen(resp.status, request_id)
+                return await finish(call, resp, request_id)
+        except errors.RateLimited as exc:
+            if call.authed:
+                self._cooldown.hold(rate_limit_pause(exc, attempt, self.config.retry))
+            raise
         except Exception as exc:
             mapped = _transport_error(exc)
             if mapped is None:
@@ -396,51 +405,56 @@ class TrackerClient:
     async def _send_handling_redirects(
         self, call: _Call, stack: ExitStack | None, budget: Budget
     ) -> aiohttp.ClientResponse:
-        """Send, following up to MAX_REDIRECTS redirects by hand.
+        """Send, following up to MAX_REDIRECTS redirects by hand; each hop waits its cooldown
+        turn first (`_send_queued`) or, with the gap off, only a 429's hold.
 
         Credentials go only on hops the sidecar addressed to the API itself: once a redirect
         has passed through another origin, a later hop back into the API gets none.
         """
         method, url, body, trusted = call.method, call.url, call.body, call.api
         for hop in range(MAX_REDIRECTS + 1):
+            session = self._session if self._session is not None else await self._http()
             data = body(stack) if body is not None and stack is not None else None
-            resp = await self._send_handling_cooldown(call, method, url, data, budget, trusted)
+            headers = self._headers(call)
+            if call.authed and self._cooldown.active:
+                resp = await self._send_queued(
+                    session, call, method, url, data, headers, budget, trusted
+                )
+            else:
+                if call.authed and self._cooldown.ever_held:  # a 429 holds even without a gap
+                    await self._cooldown.wait_hold(budget)
+                await self._authorize(call, trusted, headers)
+                resp = await session.request(
+                    method, url, data=data, headers=headers, timeout=call.timeout,
+                    allow_redirects=False,
+                )  # fmt: skip
             if (
                 resp.status not in REDIRECT_STATUSES
                 or (target := _redirect_target(resp, url)) is None
             ):
                 return resp
             resp.release()
-            if not call.authed:
-                raise errors.RedirectRefused.oauth(target, resp.status)
-            if hop == MAX_REDIRECTS:
-                raise errors.DecodeError("unexpected error: too many redirects", status=resp.status)
-            self._check_redirect(call, url, target, resp.status)
+            self._check_redirect(call, hop, url, target, resp.status)
             if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
             url, trusted = target, trusted and self._is_api(target)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def _send_handling_cooldown(
-        self, call: _Call, method: str, url: URL, data: Any, budget: Budget, trusted: bool
+    async def _send_queued(
+        self,
+        session: aiohttp.ClientSession,
+        call: _Call,
+        method: str,
+        url: URL,
+        data: Any,
+        headers: dict[str, str],
+        budget: Budget,
+        trusted: bool,
     ) -> aiohttp.ClientResponse:
-        """Queue for the cooldown turn; the hook takes the slot and credentials just in time.
-
-        Then one HTTP exchange on the wire; aiohttp's errors are left to `_send_timed`.
-        """
-        session = self._session if self._session is not None else await self._http()
-        headers = self._headers(call)
-        if not (call.authed and self._cooldown.active):
-            if call.authed and self._cooldown.ever_held:
-                await self._cooldown.wait_hold(budget)  # a 429 holds requests even without a gap
-            await self._authorize(call, trusted, headers)
-            return await session.request(
-                method, url, data=data, headers=headers, timeout=call.timeout,
-                allow_redirects=False,
-            )  # fmt: skip
+        """One hop through the cooldown queue: the turn first, then aiohttp, where the hook
+        takes the slot and reads the credentials at the last moment."""
         async with self._cooldown.turn(call.background, budget) as turn:
             await turn.acquire()
-            # The slot is taken in `hook.before_send`, inside aiohttp's request flow.
             hook = SendHook(turn, partial(self._authorize, call, trusted))
             return await session.request(
                 method, url, data=data, headers=headers, timeout=call.timeout,
@@ -525,12 +539,17 @@ class TrackerClient:
                 url = URL(path_or_url)
                 api = self._is_api(url)
             else:
-                url, api = check_url(self._api_base + "/" + path_or_url.lstrip("/")), True
+                url, api = check_api_url(self._api_base + "/" + path_or_url.lstrip("/")), True
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
         return (url.extend_query(params) if params else url), api
 
-    def _check_redirect(self, call: _Call, source: URL, target: URL, status: int) -> None:
+    def _check_redirect(self, call: _Call, hop: int, source: URL, target: URL, status: int) -> None:
+        """Whether a redirect may be followed; else the error that ends the request."""
+        if not call.authed:
+            raise errors.RedirectRefused.oauth(target, status)
+        if hop == MAX_REDIRECTS:
+            raise errors.DecodeError("unexpected error: too many redirects", status=status)
         if origin_of(target) == origin_of(source):
             return
         if not call.binary:
@@ -561,7 +580,7 @@ class TrackerClient:
             shown = redact(call.url, show_origin=origin_of(call.url) != self._api_origin)
             self._log.debug(
                 "tracker request %s %s %s -> %s in %d ms (attempt %d)",
-                log.request_id,
+                log.request_id or call.request_id,
                 call.method,
                 shown,
                 outcome,

@@ -2,7 +2,7 @@
 
 Owns: `api_path` (each id checked, then percent-encoded as one segment, so no input can change
 the path's shape), `check_url` (what the URL parser would choke on, refused with a message),
-`origin_of`, `redact`. Must not know: HTTP sessions.
+`check_api_url`, `origin_of`, `redact`. Must not know: HTTP sessions.
 """
 
 from __future__ import annotations
@@ -94,6 +94,16 @@ def check_url(url: str) -> URL:
         raise ValueError(f"invalid URL {url!r}: {exc}") from None
     refuse_parts(url, port, parsed.raw_host)
     return parsed
+
+
+def check_api_url(url: str) -> URL:
+    """`check_url` for the checked API root plus a path: its host and port are the root's,
+    which passed already, so only what a path can add (`refuse_text`) is looked for."""
+    refuse_text(url)
+    try:
+        return URL(url)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid URL {url!r}: {exc}") from None
 
 
 def origin_of(url: URL) -> tuple[str, str, int | None]:
