@@ -21,6 +21,7 @@ from sidecar.errors import InvalidInput
 U64_MAX = 2**64 - 1
 _TOKEN = re.compile(r"(\d+)\s*(w|d|h|m)")
 _DURATION_KEYS = ("duration", "value", "display", "text", "en", "ru")
+_CLOCK_UNITS = {"h": 3600, "m": 60}
 
 
 def tracker_seconds(value: Any, workday_hours: int, *, numbers_are_seconds: bool) -> int | None:
@@ -51,9 +52,13 @@ def _text_seconds(text: str, workday_hours: int) -> int | None:
     matches = _TOKEN.findall(text.strip().lower())
     if not matches:
         return None
-    day = clamp_workday(workday_hours) * 3600
-    unit = {"w": 5 * day, "d": day, "h": 3600, "m": 60}
-    return min(sum(int(n) * unit[u] for n, u in matches), U64_MAX)
+    total = 0
+    for count, unit in matches:  # a loop, not a dict and a generator per value (~1 µs)
+        seconds = _CLOCK_UNITS.get(unit)
+        if seconds is None:  # days and weeks are working days
+            seconds = clamp_workday(workday_hours) * 3600 * (5 if unit == "w" else 1)
+        total += int(count) * seconds
+    return min(total, U64_MAX)
 
 
 def clamp_workday(hours: int) -> int:

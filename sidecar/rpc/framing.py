@@ -36,6 +36,14 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> list[Frame]:
         """Add bytes; return the frames they complete."""
+        end = chunk.find(b"\n")
+        if end == len(chunk) - 1 and not self._buffer and not self._skipping:
+            # One whole line in one read, nothing held over (a lone request, the usual case):
+            # what `_take` and `_emit` would make of it, without copying it twice more.
+            if end > self._max_line:
+                return [OVERSIZED]
+            line = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:end]
+            return [line] if line.strip() else []
         frames: list[Frame] = []
         start = 0
         while (end := chunk.find(b"\n", start)) != -1:

@@ -408,7 +408,7 @@ class _ThreadWriter:
 
 
 def _size(frame: tuple[Part, ...]) -> int:
-    return sum(len(part) for part in frame)
+    return sum(map(len, frame))
 
 
 def _claim_stdio() -> tuple[int, int]:

@@ -3,6 +3,7 @@
 import io
 
 import msgspec
+from hypothesis import given, strategies as st
 
 from sidecar.rpc.framing import OVERSIZED, LineSplitter, frame_message, iter_frames
 
@@ -62,3 +63,33 @@ def test_a_framed_message_is_compact_json_plus_newline() -> None:
     message = msgspec.json.encode({"a": [1, "x\ny"], "b": None})
     assert b"".join(frame_message(message)) == b'{"a":[1,"x\\ny"],"b":null}\n'
     assert b"".join(frame_message(b'{"a":', memoryview(b"[1]"), b"}")) == b'{"a":[1]}\n'
+
+
+def expected_frames(line: bytes, max_line: int) -> list[object]:
+    """What one whole line frames as: the size cap, one CR dropped, blank lines skipped."""
+    if len(line) > max_line:
+        return [OVERSIZED]
+    line = line.removesuffix(b"\r")
+    return [line] if line.strip() else []
+
+
+@given(
+    st.lists(
+        st.binary(max_size=12)
+        .map(lambda b: b.replace(b"\n", b""))
+        .flatmap(lambda line: st.sampled_from([line, line + b"\r", b" " + line, b"\r", b""])),
+        max_size=6,
+    ),
+    st.integers(min_value=1, max_value=10),
+)
+def test_a_line_per_read_frames_as_the_rules_say(lines: list[bytes], max_line: int) -> None:
+    """Whole lines one per read (the lone-request shortcut)."""
+    splitter = LineSplitter(max_line)
+    got = [frame for line in lines for frame in splitter.feed(line + b"\n")]
+    assert got == [frame for line in lines for frame in expected_frames(line, max_line)]
+
+
+def test_a_read_that_ends_a_held_over_line_completes_it() -> None:
+    splitter = LineSplitter(max_line=64)
+    assert splitter.feed(b"part") == []
+    assert splitter.feed(b"ial\r\n") == [b"partial"]
