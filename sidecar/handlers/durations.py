@@ -12,6 +12,7 @@ means the next smaller unit (`1h30` → `PT1H30M`), and words that are not durat
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -49,6 +50,12 @@ def _first_seconds(values: Any, workday_hours: int) -> int | None:
 
 
 def _text_seconds(text: str, workday_hours: int) -> int | None:
+    if len(text) <= _REMEMBERED_TEXT:  # a page repeats the same few values
+        return _remembered_text_seconds(text, workday_hours)
+    return _parse_text_seconds(text, workday_hours)
+
+
+def _parse_text_seconds(text: str, workday_hours: int) -> int | None:
     matches = _TOKEN.findall(text.strip().lower())
     if not matches:
         return None
@@ -59,6 +66,10 @@ def _text_seconds(text: str, workday_hours: int) -> int | None:
             seconds = clamp_workday(workday_hours) * 3600 * (5 if unit == "w" else 1)
         total += int(count) * seconds
     return min(total, U64_MAX)
+
+
+_REMEMBERED_TEXT = 64  # longer texts are parsed each time, never kept
+_remembered_text_seconds = functools.lru_cache(maxsize=256)(_parse_text_seconds)
 
 
 def clamp_workday(hours: int) -> int:
