@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from sidecar.handlers import convert
 from sidecar.tracker.models import (
@@ -315,7 +315,10 @@ _display_values = st.one_of(
         },
     )
 )
+@example({"key": " ", "display": "Bug"})  # a blank key is no key
+@example({"key": "bug", "display": " "})  # a blank label is no label
+@example({"id": "7", "display": "Bug"})  # the id stands in for a missing key
+@example({"key": 7, "display": "Bug"})  # a number is no key for the shortcut
 def test_the_plain_ref_shortcut_agrees_with_the_general_rules(value: dict[str, Any]) -> None:
-    shortcut = convert._plain_ref(value)
-    assert shortcut is None or shortcut == convert._dict_ref(value, convert.display_keys("ru"))
-    assert convert.field_ref(value) == convert._dict_ref(value, convert.display_keys(None))
+    for keys in (convert.display_keys(None), convert.display_keys("ru")):
+        assert convert.field_ref(value, keys) == convert._dict_ref(value, keys)
