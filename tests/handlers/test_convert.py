@@ -112,6 +112,12 @@ def test_issue_full_and_fallbacks() -> None:
     assert bare["tracked_seconds"] is None
 
 
+def test_tags_keep_what_can_be_shown_and_drop_the_rest() -> None:
+    tags = ["a", "", {"display": "B"}, None, 5, {"x": 1}, ["c"], " "]
+    issue = convert.issue(wire(IssueWire, {"key": "YT-3", "tags": tags}), 8)
+    assert issue.tags == ["a", "B", "5", "1", "c", " "]  # " " stays: only empty ones go
+
+
 @pytest.mark.parametrize(
     ("spent", "time_spent", "hours", "expected"),
     [
