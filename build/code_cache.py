@@ -69,10 +69,10 @@ def serving(original: Extract, toc: dict[str, Any], index: Index, fd: int, base:
         hit, entry = index.get(name), toc.get(name)
         if hit is None or entry is None or raw or hit[0] != tuple(entry):
             return original(name, raw)
-        code = os.pread(fd, hit[2] - hit[1], base + hit[1])
-        if len(code) != hit[2] - hit[1]:
+        try:
+            return marshal.loads(os.pread(fd, hit[2] - hit[1], base + hit[1]))
+        except (OSError, ValueError, EOFError, TypeError):  # cut short or damaged in place
             return original(name, raw)
-        return marshal.loads(code)
 
     return extract
 

@@ -121,6 +121,20 @@ def test_a_damaged_or_foreign_file_is_not_trusted_and_is_recorded_again(
     assert pyz.reads == ["alpha"]
 
 
+def test_code_damaged_behind_an_intact_stamp_is_read_from_the_pyz(tmp_path: Path) -> None:
+    first_run(tmp_path, "alpha", "beta.sub")
+    path = tmp_path / code_cache.NAME
+    data = bytearray(path.read_bytes())
+    data[-3:] = b"\xff\xff\xff"  # beta.sub's code ends the file: now unreadable
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(0, native_cache.STAMP_NS))  # what no write leaves: a disk's own damage
+    pyz = Pyz(SOURCES)
+    code_cache.install(pyz, str(tmp_path))
+    got = run(pyz, "alpha", "beta.sub")
+    assert pyz.reads == ["beta.sub"]
+    assert got["beta.sub"] == marshal.loads(pyz.raw["beta.sub"])
+
+
 def test_a_folder_that_cannot_be_written_costs_nothing_but_the_cache(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     first_run(tmp_path / "file", "alpha")  # no exception
