@@ -254,8 +254,7 @@ class Kept:
         binding = self._binding
         if self.disk is None or binding is None or binding.account is None:
             return
-        # `self.mark()` spelt out (a tuple compares equal to a Mark): it runs on every read.
-        if mark != (self.session.generation, self._epoch) or binding.generation != mark.generation:
+        if mark != self.mark() or binding.generation != mark.generation:
             return
         self.disk.put(binding.account, stored.key, msgspec.json.encode(value))
 

@@ -39,11 +39,12 @@ class LineSplitter:
         end = chunk.find(b"\n")
         if end == len(chunk) - 1 and not self._buffer and not self._skipping:
             # One whole line in one read, nothing held over (a lone request, the usual case):
-            # what `_take` and `_emit` would make of it, without copying it twice more.
+            # taken as it is, without the copies into and out of the buffer.
             if end > self._max_line:
                 return [OVERSIZED]
-            line = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:end]
-            return [line] if line.strip() else []
+            lone: list[Frame] = []
+            _complete(chunk[:end], lone)
+            return lone
         frames: list[Frame] = []
         start = 0
         while (end := chunk.find(b"\n", start)) != -1:
@@ -74,10 +75,15 @@ class LineSplitter:
     def _emit(self, frames: list[Frame]) -> None:
         line = bytes(self._buffer)
         self._buffer.clear()
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if line.strip():
-            frames.append(line)
+        _complete(line, frames)
+
+
+def _complete(line: bytes, frames: list[Frame]) -> None:
+    """A whole line, its newline gone: without a CR before it, kept unless blank."""
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if line.strip():
+        frames.append(line)
 
 
 def iter_frames(read: Callable[[int], bytes], max_line: int = DEFAULT_MAX_LINE) -> Iterator[Frame]:

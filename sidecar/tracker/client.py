@@ -12,10 +12,11 @@ Must not know: JSON-RPC, the frontend's DTOs, where tokens are stored.
 Every request goes down one chain, each layer named after what it adds (as httpx's
 `_send_handling_*` are): `request`/`stream`/`upload`/`post_form` → `_send_handling_refresh`
 (no session: fail before any connection; one refresh after a 401, around `run_with_retries`)
-→ `_send_attempt` (log line, time budget, reading the answer, and the one place aiohttp's
-exceptions become ours) →
-`_send_handling_redirects` (up to three, by hand) → `_send_handling_cooldown` (the turn; the
-slot and the credentials are taken at the last moment by a `timing.SendHook`; then aiohttp).
+→ `_send_attempt` (time budget, reading the answer, and the one place aiohttp's exceptions
+become ours; `_send_logged` adds the debug line when it is on) → `_send_handling_redirects` (up
+to three, by hand; each hop waits for a 429's hold, or with a cooldown gap for its turn in
+`_send_queued`, where a `timing.SendHook` takes the slot and the credentials at the last
+moment; then aiohttp).
 A plain GET that gets its answer passes each layer once and waits for nothing but the answer:
 the rare branches (a 401, a retry, a redirect, a 429's hold, the cooldown's queue, a body's
 files) cost a test each when not taken, and what is the same for every request (headers, the

@@ -86,12 +86,7 @@ def check_url(url: str) -> URL:
     characters (NUL, CR, LF, …) and backslashes anywhere, and a host that is not a DNS name
     or an IP literal (a space, say).
     """
-    refuse_text(url)
-    try:
-        parsed = URL(url)
-        port = parsed.port
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"invalid URL {url!r}: {exc}") from None
+    parsed, port = _parsed(url, with_port=True)
     refuse_parts(url, port, parsed.raw_host)
     return parsed
 
@@ -99,9 +94,15 @@ def check_url(url: str) -> URL:
 def check_api_url(url: str) -> URL:
     """`check_url` for the checked API root plus a path: its host and port are the root's,
     which passed already, so only what a path can add (`refuse_text`) is looked for."""
+    return _parsed(url, with_port=False)[0]
+
+
+def _parsed(url: str, *, with_port: bool) -> tuple[URL, int | None]:
+    """`url` without refused text, parsed (yarl parses the port only when it is read)."""
     refuse_text(url)
     try:
-        return URL(url)
+        parsed = URL(url)
+        return parsed, parsed.port if with_port else None
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid URL {url!r}: {exc}") from None
 
