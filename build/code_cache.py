@@ -50,8 +50,7 @@ def open_file(path: str) -> tuple[Index, int, int] | None:
         return None
     try:
         magic, size, index_size = HEADER.unpack(os.pread(fd, HEADER.size, 0))
-        member = native_cache.Member(NAME, (0, 0, size, size, 0), "-")
-        if magic == MAGIC and native_cache.trusted(path, member):
+        if magic == MAGIC and native_cache.trusted(path, _member(size)):
             index = marshal.loads(os.pread(fd, index_size, HEADER.size))
             if isinstance(index, dict):
                 return index, fd, HEADER.size + index_size
@@ -112,9 +111,14 @@ def write(path: str, original: Extract, toc: dict[str, Any], used: list[str]) ->
         crc = zlib.crc32(chunk, crc)
     size = sum(map(len, chunks))
     try:
-        native_cache.place(path, native_cache.Member(NAME, (0, crc, size, size, 0), "-"), chunks)
+        native_cache.place(path, _member(size, crc), chunks)
     except OSError:
         pass  # recorded again next run
+
+
+def _member(size: int, crc: int = 0) -> native_cache.Member:
+    """The file as the native cache's writer and checks see a file: stored, this size."""
+    return native_cache.Member(NAME, (native_cache.STORED, crc, size, size, 0), "-")
 
 
 def install(pyz: Any, folder: str) -> None:
