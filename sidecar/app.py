@@ -161,10 +161,6 @@ class App:
 
     async def _load(self) -> None:
         build = await off_loop(_import_tracker_half)
-        # The tray's minute ticks read the config store without waiting; before its first read
-        # the store holds the defaults (the workday ending at 17:00), which sent an evening's
-        # start a wrap-up for the wrong end of day. config.json is read before the tray exists.
-        await self.deps.config.load()
         half: TrackerHalf = build(self.settings, self.deps, self._env, self.secrets)
         self.tracker, self.tray, self.kept = half.tracker, half.tray, half.kept
         for method in half.methods:
