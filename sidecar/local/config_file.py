@@ -125,10 +125,14 @@ class ConfigStore:
                 )
         return msgspec.structs.replace(self._known)
 
-    def current(self) -> Config:
+    def current(self) -> Config | None:
         """The last config read or saved, at once, for callers that cannot wait (a timer's
-        tick); a read starts meanwhile, so the next call sees a change made on disk."""
+        tick); a read starts meanwhile, so the next call sees a change made on disk. None
+        until a read or save has finished: the defaults are not the user's (an end of day at
+        17:00 would wrap up an evening's start at once)."""
         _ = self._start_reading()  # its outcome lands in `_known`
+        if self._read_at == -math.inf:
+            return None
         return msgspec.structs.replace(self._known)
 
     def _start_reading(self) -> asyncio.Future[Config]:

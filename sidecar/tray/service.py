@@ -83,7 +83,7 @@ class TrayService:
         source: TraySource,
         *,
         timer: Callable[[], TimerState],
-        config: Callable[[], Config],
+        config: Callable[[], Config | None],
         own_writes: OwnWrites,
         notify: Callable[[str, Any], None],
         options: TrayOptions,
@@ -184,7 +184,8 @@ class TrayService:
         loop = asyncio.get_running_loop()
         minute, last = self.options.minute_s, loop.time()
         while True:
-            wait = reminder_wait(last, loop.time(), self._config(), minute)
+            config = self._config()  # None: not read yet, so ask again in a minute
+            wait = minute if config is None else reminder_wait(last, loop.time(), config, minute)
             if wait > 0:
                 await asyncio.sleep(min(wait, minute))  # a shorter interval saved meanwhile counts
                 continue
@@ -203,7 +204,7 @@ class TrayService:
 
     def _check_wrap_up(self) -> None:
         now, config = self._now(), self._config()
-        if not wrap_up_due(now, config, self._wrapped_day):
+        if config is None or not wrap_up_due(now, config, self._wrapped_day):
             return
         self._wrapped_day = now.date()
         state = self._timer()

@@ -282,6 +282,23 @@ def test_the_wrap_up_below_the_target_comes_once(
     assert len(notices(sidecar, "workday-wrap-up")) == 1
 
 
+def evening_tz() -> str:
+    """A POSIX TZ under which it is now about 20:00 local time: past the store's default end of
+    the workday (17:00), before the day ends."""
+    hours = (20 - datetime.now(UTC).hour) % 24
+    hours = hours - 24 if hours > 12 else hours
+    return f"EVE{-hours:+d}"  # POSIX counts west of Greenwich as positive
+
+
+def test_no_wrap_up_from_defaults_before_the_config_is_read(
+    spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
+) -> None:
+    write_config(tmp_path, workday_hours=1)  # the workday ends at 23:59 (LATE)
+    sidecar = start_signed_in(spawn, fake_tracker, env={**MINUTE, "TZ": evening_tz()})
+    pause(sidecar, 1.0)  # five minute ticks
+    assert notices(sidecar, "workday-wrap-up") == []
+
+
 def test_the_wrap_up_at_the_target_congratulates_once(
     spawn: SpawnFn, fake_tracker: FakeTrackerServer, tmp_path: Path
 ) -> None:
