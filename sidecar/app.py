@@ -8,18 +8,16 @@ disk cache, HTTP session, demo server). Knows everything; nothing imports it but
 what `handlers.LOCAL` serves. The Tracker half (`sidecar/app_tracker.py`: the client, caches in
 memory and on disk, tray and every other handler module) loads in a worker thread when a request
 first needs it, or `WARM_UP_DELAY_S` after `ready` when none has; a request for one of its
-methods waits for it and is never refused. aiohttp loads after that, in a thread of its own
-(`_preload_http_stack`).
+methods waits for it and is never refused. aiohttp and the TLS trust load after that, in threads
+of their own (`TrackerClient.preload`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import logging
 import os
-import threading
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -169,7 +167,7 @@ class App:
             half.kept.disk.preload()
         for start in self._background:
             start()
-        _preload_http_stack()
+        half.tracker.preload()
         if self._serving:
             self.tray.start()
 
@@ -281,17 +279,6 @@ async def _discover(params: NoParams, ctx: object) -> dict[str, Any]:
     from sidecar.contract import openrpc_document
 
     return openrpc_document()
-
-
-def _preload_http_stack() -> None:
-    """Import aiohttp and the TLS modules in a daemon thread once the Tracker half is there.
-
-    They cost ~150 ms, so the client defers them; loading them early spares the first Tracker
-    call that wait. A daemon thread, not the loop's executor, so an early EOF never waits
-    for it.
-    """
-    name = "sidecar.tracker.transport"
-    threading.Thread(target=importlib.import_module, args=(name,), daemon=True).start()
 
 
 async def run(

@@ -29,7 +29,6 @@ reading bodies within limits in `bodies.py`, the record of secrets to redact in
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import random
 import time
@@ -52,6 +51,7 @@ from .cooldown import JITTER_MARGIN_S, Cooldown
 from .redaction import Secrets, scrub
 from .responses import TrackerResponse, status_error
 from .retry import rate_limit_pause, run_with_retries
+from .stack import load_transport, load_trust, preload
 from .timing import Budget, SendHook, deadline
 from .uploads import ProgressCallback, file_form
 from .urls import api_path, check_api_url, origin_of, redact
@@ -508,19 +508,23 @@ class TrackerClient:
                 self._session = await self._new_session()
         return self._session
 
-    async def _new_session(self) -> aiohttp.ClientSession:
-        """Import aiohttp and load the trust store in a worker thread, then build the session.
+    def preload(self) -> None:
+        """Start loading what the first request needs (aiohttp, and the TLS trust when the API
+        is on https) in background threads, so that request does not wait for them."""
+        preload(self.config.ca_file, tls=self._api_origin[0] == "https")
 
-        Both take hundreds of milliseconds; on the loop they would stall every other request
-        (a `ping`, a cancellation, the EOF that ends the process) behind the first Tracker call.
+    async def _new_session(self) -> aiohttp.ClientSession:
+        """Import aiohttp and load the trust store in two worker threads, then build the session.
+
+        Both take tens of milliseconds; on the loop they would stall every other request (a
+        `ping`, a cancellation, the EOF that ends the process) behind the first Tracker call.
         """
-        transport = await asyncio.to_thread(importlib.import_module, f"{__package__}.transport")
-        ssl_context = await asyncio.to_thread(transport.make_ssl_context, self.config.ca_file)
+        transport, ssl_context = await asyncio.gather(
+            asyncio.to_thread(load_transport),
+            asyncio.to_thread(load_trust, self.config.ca_file),
+        )
         session: aiohttp.ClientSession = transport.make_session(
-            self.config.ca_file,
-            self.config.user_agent,
-            ssl_context=ssl_context,
-            send_hooks=self._cooldown.active,
+            ssl_context, self.config.user_agent, send_hooks=self._cooldown.active
         )
         return session
 

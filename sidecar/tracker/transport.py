@@ -2,41 +2,24 @@
 
 Owns: `map_aiohttp_errors()` (every aiohttp/asyncio transport exception becomes a
 `NetworkError` or `RequestTimeout`, most specific first, cause kept with `from`),
-`make_ssl_context` (OS trust store via truststore, certifi when the store is empty, plus an
-extra CA file), `make_session`, and the `SendHooks` a request can pass as its
-`trace_request_ctx` to act at the last moment before it is written. Must not know: Tracker
-paths, credentials or retries.
+`make_session`, and the `SendHooks` a request can pass as its `trace_request_ctx` to act at the
+last moment before it is written. Must not know: Tracker paths, credentials or retries, or
+which CAs are trusted (`trust.py` makes the SSL context).
 Messages carry the exception text only: never URLs' credentials, headers or bodies.
 """
 
 from __future__ import annotations
 
-import os
 import ssl
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Protocol, runtime_checkable
 
 import aiohttp
-import certifi
-import truststore
 from multidict import CIMultiDict
 
-from sidecar.errors import LocalIOError
-
 from . import errors
-
-# Where Linux distributions keep their bundle when OpenSSL's compiled-in paths are empty
-# (a frozen binary carries the build machine's paths).
-_LINUX_CA_FILES = (
-    "/etc/ssl/cert.pem",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/pki/tls/cert.pem",
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/ssl/ca-bundle.pem",
-)
 
 _SENT_NOTHING: tuple[type[BaseException], ...] = (
     aiohttp.ClientConnectorError,  # also DNS, TLS handshake and certificate failures
@@ -81,31 +64,6 @@ def transport_error(exc: BaseException) -> errors.TransportError | None:
     return None
 
 
-def os_store_has_cas() -> bool:
-    """Whether the OS trust store can verify anything (Windows and macOS always can)."""
-    if sys.platform in ("win32", "darwin"):
-        return True
-    paths = ssl.get_default_verify_paths()
-    if paths.cafile or (paths.capath and os.listdir(paths.capath)):
-        return True
-    return any(os.path.isfile(f) for f in _LINUX_CA_FILES)
-
-
-def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """OS trust store (certifi when it is empty), plus `ca_file`'s CAs when given."""
-    ctx: ssl.SSLContext
-    if os_store_has_cas():
-        ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    else:
-        ctx = ssl.create_default_context(cafile=certifi.where())
-    if ca_file:
-        try:
-            ctx.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise LocalIOError(f"io error: cannot load CA file {ca_file}: {exc}") from exc
-    return ctx
-
-
 @runtime_checkable
 class SendHooks(Protocol):
     """Passed as `trace_request_ctx`: awaited inside aiohttp's flow, connection in hand."""
@@ -147,17 +105,13 @@ def send_hooks_trace() -> aiohttp.TraceConfig:
 
 
 def make_session(
-    ca_file: str | None,
-    user_agent: str,
-    *,
-    ssl_context: ssl.SSLContext | None = None,
-    send_hooks: bool = False,
+    ssl_context: ssl.SSLContext, user_agent: str, *, send_hooks: bool = False
 ) -> aiohttp.ClientSession:
     """The one pooled session; statuses are checked by the caller, not by aiohttp.
 
     `send_hooks` installs `send_hooks_trace()`; without it aiohttp skips all tracing work.
     """
-    connector = aiohttp.TCPConnector(ssl=ssl_context or make_ssl_context(ca_file))
+    connector = aiohttp.TCPConnector(ssl=ssl_context)
     session = aiohttp.ClientSession(
         connector=connector,
         raise_for_status=False,

@@ -1,17 +1,15 @@
-"""The one place aiohttp failures become TransportErrors, and TLS trust setup."""
+"""The one place aiohttp failures become TransportErrors."""
 
 from __future__ import annotations
 
 import ssl
-from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp.client_reqrep import ConnectionKey
 
-from sidecar.errors import LocalIOError
 from sidecar.tracker import errors
-from sidecar.tracker.transport import make_ssl_context, map_aiohttp_errors
+from sidecar.tracker.transport import map_aiohttp_errors
 
 KEY = ConnectionKey("h", 443, True, True, None, None, None)
 
@@ -68,13 +66,3 @@ def test_connect_timeout_was_never_sent() -> None:
 def test_other_exceptions_pass_untouched() -> None:
     with pytest.raises(KeyError), map_aiohttp_errors():
         raise KeyError("x")
-
-
-def test_ssl_context_verifies_and_loads_extra_ca(ca_file: str) -> None:
-    ctx = make_ssl_context(ca_file)
-    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
-
-
-def test_unreadable_ca_file_is_a_local_io_error(tmp_path: Path) -> None:
-    with pytest.raises(LocalIOError, match="cannot load CA file"):
-        make_ssl_context(str(tmp_path / "missing.pem"))
