@@ -111,7 +111,7 @@ class _Call:
         "method",
         "sent_creds",
         "swap",
-        "timeout",
+        "transfer",
         "url",
     )
 
@@ -120,12 +120,13 @@ class _Call:
         method: str,
         url: URL,
         api: bool,
-        timeout: aiohttp.ClientTimeout,
         *,
+        transfer: bool = False,
         background: bool = False,
         authed: bool = True,
     ) -> None:
-        self.method, self.url, self.timeout = method, url, timeout
+        self.method, self.url = method, url
+        self.transfer = transfer  # aiohttp's limits for a transfer: an idle limit on reads
         self.api = api  # `url` is at the API origin
         self.limit_s: float | None = None  # per attempt, cooldown waits excluded (`Budget`)
         self.body: BodyFactory | None = None
@@ -209,6 +210,12 @@ class TrackerClient:
         self.answers = 0
         """HTTP answers received so far, of any status: each one shows the server is reachable."""
 
+    def _timeout(self, call: _Call) -> aiohttp.ClientTimeout:
+        """aiohttp's limits for `call`, read when it is sent: the session exists by then, so
+        aiohttp is loaded. Read earlier, on the loop, `import aiohttp` waited for the preload's
+        import to finish (~100 ms at start), and no request could be answered meanwhile."""
+        return self._transfer_timeout if call.transfer else self._request_timeout
+
     @cached_property
     def _request_timeout(self) -> aiohttp.ClientTimeout:
         import aiohttp  # deferred, see map_aiohttp_errors
@@ -251,7 +258,7 @@ class TrackerClient:
         """
         method = method.upper()
         url, api = self._resolve(path_or_url, params)
-        call = _Call(method, url, api, self._request_timeout, background=background)
+        call = _Call(method, url, api, background=background)
         call.binary, call.limit_s = binary, self.config.request_timeout_s
         if json is not None:
             data = msgspec.json.encode(json)
@@ -269,7 +276,7 @@ class TrackerClient:
         The whole exchange, reading the body included, ends with `errors.RequestTimeout` after
         `transfer_timeout_s`; a body that stalls for `transfer_idle_timeout_s` ends sooner.
         """
-        call = _Call("GET", *self._resolve(url_or_path, None), self._transfer_timeout)
+        call = _Call("GET", *self._resolve(url_or_path, None), transfer=True)
         call.background, call.binary = background, True
         async with deadline(self.config.transfer_timeout_s):
             resp, request_id = await self._send_handling_refresh(call, _keep_open, True)
@@ -296,7 +303,7 @@ class TrackerClient:
             LocalIOError: the file cannot be opened; plus everything `request` raises.
         """
         url, api = self._resolve(path, {"filename": filename})
-        call = _Call("POST", url, api, self._transfer_timeout, background=background)
+        call = _Call("POST", url, api, transfer=True, background=background)
         call.body = partial(file_form, file_path, filename, content_type, progress)
         async with deadline(self.config.transfer_timeout_s):
             return await self._send_handling_refresh(call, _read_checked, False)
@@ -313,7 +320,7 @@ class TrackerClient:
         """
         self.secrets.add(*(fields[name] for name in secret if name in fields))
         data = urlencode(dict(fields)).encode()
-        call = _Call("POST", *self._resolve(url, None), self._request_timeout, authed=False)
+        call = _Call("POST", *self._resolve(url, None), authed=False)
         call.body, call.content_type, call.binary = (lambda _stack: data), FORM_TYPE, True
         call.limit_s = self.config.request_timeout_s
         return await self._send_handling_refresh(call, _read_any_status, False)
@@ -426,7 +433,7 @@ class TrackerClient:
                     await self._cooldown.wait_hold(budget)
                 await self._authorize(call, trusted, headers)
                 resp = await session.request(
-                    method, url, data=data, headers=headers, timeout=call.timeout,
+                    method, url, data=data, headers=headers, timeout=self._timeout(call),
                     allow_redirects=False,
                 )  # fmt: skip
             if (
@@ -458,7 +465,7 @@ class TrackerClient:
             await turn.acquire()
             hook = SendHook(turn, partial(self._authorize, call, trusted))
             return await session.request(
-                method, url, data=data, headers=headers, timeout=call.timeout,
+                method, url, data=data, headers=headers, timeout=self._timeout(call),
                 allow_redirects=False, trace_request_ctx=hook,
             )  # fmt: skip
 

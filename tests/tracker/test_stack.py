@@ -56,3 +56,66 @@ def test_only_the_importing_thread_skips_the_default_trust(
         other.join()
     assert (here, elsewhere, default_cas()) == (0, [1], 1)
     assert {name: vars(ssl.SSLContext).get(name) for name in vars(ssl.SSLContext)} == loaders
+
+
+STALLED_IMPORT = """
+import asyncio, importlib.machinery, json, sys, threading
+stalled, released, seen = threading.Event(), threading.Event(), {}
+
+class Stall:
+    '''Holds the preload's import of aiohttp, inside its module lock (not the global import
+    lock, which `find_spec` runs under), until the loop says so.'''
+    def find_spec(self, name, path=None, target=None):
+        if name != "aiohttp" or threading.current_thread() is threading.main_thread():
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        real = spec.loader
+
+        class Held:
+            def create_module(self, spec):
+                return real.create_module(spec)
+
+            def exec_module(self, module):
+                stalled.set()
+                seen["released by the loop"] = released.wait(10)
+                real.exec_module(module)
+
+        spec.loader = Held()
+        return spec
+
+sys.meta_path.insert(0, Stall())
+from sidecar.tracker.auth import Credentials
+from sidecar.tracker.client import TrackerClient
+from sidecar.tracker.config import ClientConfig
+import logging
+
+class Signed:
+    async def require(self): pass
+    async def current(self): return Credentials("y0_token", "oauth", "42", "yandex360")
+    async def refreshed(self, stale): return None
+
+async def main():
+    config = ClientConfig(api_base_url="https://127.0.0.1:9", cooldown_s=0)
+    client = TrackerClient(config, Signed(), logger=logging.getLogger("probe"))
+    client.preload()
+    await asyncio.to_thread(stalled.wait, 10)
+    request = asyncio.create_task(client.request("GET", "issues/TEST-1"))
+    await asyncio.sleep(0.1)  # the request runs until it waits for the HTTP stack
+    released.set()  # reached only if the loop was not stuck behind the import
+    request.cancel()
+    await asyncio.gather(request, return_exceptions=True)
+    await client.close()
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_the_loop_runs_on_while_the_preload_imports_aiohttp() -> None:
+    """A first request made while the preload is importing aiohttp waits for it off the loop
+    (an `import aiohttp` on the loop would wait for the import lock, every request with it)."""
+    out = subprocess.run(
+        [sys.executable, "-c", STALLED_IMPORT], cwd=REPO, capture_output=True, text=True,
+        timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert json.loads(out) == {"released by the loop": True}
