@@ -1,6 +1,8 @@
 """`TrackerClient`: every HTTP exchange with Tracker (and Yandex OAuth) goes through here.
 
-Owns: the one pooled aiohttp session (created lazily inside the running loop), URL resolution,
+Owns: the one pooled aiohttp session (created lazily inside the running loop, from aiohttp and
+the SSL context that `stack.py` loads in threads: nothing here imports aiohttp on the loop
+before the session exists, or the loop would wait for the preload's import), URL resolution,
 which headers go where (credentials only on requests addressed to the API origin, never on a
 redirect that passed through another host), manual redirects (none for OAuth forms), the
 cooldown turn and fresh credentials on every attempt, the pause after a 429, retries, the single
