@@ -48,9 +48,16 @@ def shared_ssl_context(ca_file: str | None) -> ssl.SSLContext:
         return made
 
 
-def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """OS trust store (certifi when it is empty), plus `ca_file`'s CAs when given."""
-    ctx = _os_trust_context()
+def make_ssl_context(
+    ca_file: str | None, *, bundles: tuple[str, ...] = _LINUX_CA_FILES
+) -> ssl.SSLContext:
+    """OS trust store (certifi when it is empty), plus `ca_file`'s CAs when given; `bundles`
+    are where Linux keeps the store when OpenSSL's own locations hold none.
+
+    Raises:
+        LocalIOError: `ca_file`, or the system bundle found in `bundles`, cannot be loaded.
+    """
+    ctx = _os_trust_context(bundles)
     if ctx is None:  # a system with no CAs at all (a bare container): certifi's bundle
         ctx = ssl.create_default_context(cafile=certifi.where())
     if ca_file:
@@ -61,7 +68,7 @@ def make_ssl_context(ca_file: str | None) -> ssl.SSLContext:
     return ctx
 
 
-def _os_trust_context() -> ssl.SSLContext | None:
+def _os_trust_context(bundles: tuple[str, ...]) -> ssl.SSLContext | None:
     """The OS trust store; None when it holds no CAs.
 
     Windows and macOS: truststore, which asks the system's own verifier. Linux and the BSDs:
@@ -79,10 +86,13 @@ def _os_trust_context() -> ssl.SSLContext | None:
     if paths.cafile or (paths.capath and _holds_hashed_certs(paths.capath)):
         ctx.set_default_verify_paths()
         return ctx
-    bundle = next((f for f in _LINUX_CA_FILES if os.path.isfile(f)), None)
+    bundle = next((f for f in bundles if os.path.isfile(f)), None)
     if bundle is None:
         return None
-    ctx.load_verify_locations(cafile=bundle)
+    try:
+        ctx.load_verify_locations(cafile=bundle)
+    except (OSError, ssl.SSLError) as exc:  # truststore raised it at each connection instead
+        raise LocalIOError(f"io error: cannot load the system's CA bundle {bundle}: {exc}") from exc
     return ctx
 
 

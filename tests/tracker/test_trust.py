@@ -60,3 +60,36 @@ def test_one_context_per_ca_file_and_failures_are_not_kept(tmp_path: Path, ca_fi
         shared_ssl_context(missing)
     trustme.CA().cert_pem.write_to_path(missing)
     assert cas(shared_ssl_context(missing)) >= 1
+
+
+def no_default_locations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))  # missing: not a default
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="truststore's verifier there")
+def test_without_openssl_locations_the_first_known_bundle_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: str
+) -> None:
+    no_default_locations(monkeypatch, tmp_path)
+    ctx = make_ssl_context(None, bundles=(str(tmp_path / "absent.pem"), ca_file))
+    assert cas(ctx) == 1
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="truststore's verifier there")
+def test_a_system_with_no_cas_at_all_gets_certifi(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    no_default_locations(monkeypatch, tmp_path)
+    assert cas(make_ssl_context(None, bundles=())) > 100  # certifi's bundle (a bare container)
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="truststore's verifier there")
+def test_a_damaged_system_bundle_is_a_local_io_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    no_default_locations(monkeypatch, tmp_path)
+    damaged = tmp_path / "ca-bundle.pem"
+    damaged.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    with pytest.raises(LocalIOError, match="cannot load the system's CA bundle"):
+        make_ssl_context(None, bundles=(str(damaged),))
