@@ -46,12 +46,22 @@ def load_transport() -> ModuleType:
             return importlib.import_module(TRANSPORT)
 
 
-def preload(ca_file: str | None, *, tls: bool) -> None:
-    """Load the HTTP stack, and with `tls` the SSL context for `ca_file`, in daemon threads
-    (an early EOF never waits for them)."""
-    threading.Thread(target=load_transport, daemon=True, name="preload-http").start()
+def preload(ca_file: str | None, *, tls: bool) -> list[threading.Thread]:
+    """Load the HTTP stack, and with `tls` the SSL context for `ca_file`, in threads of their
+    own; the threads started.
+
+    aiohttp's import runs in a daemon thread. The SSL context's does not: an interpreter that
+    exits while OpenSSL parses a bundle in another thread crashes (libcrypto's exit handler
+    frees what that thread is using: 7 of 80 in-process runs that ended right after the start,
+    under load), so a normal exit waits for it, tens of milliseconds. The sidecar itself ends
+    with `os._exit`, which waits for no thread and runs no exit handler.
+    """
+    started = [threading.Thread(target=load_transport, daemon=True, name="preload-http")]
     if tls:
-        threading.Thread(target=_trust, args=(ca_file,), daemon=True, name="preload-tls").start()
+        started.append(threading.Thread(target=_trust, args=(ca_file,), name="preload-tls"))
+    for thread in started:
+        thread.start()
+    return started
 
 
 def load_trust(ca_file: str | None) -> ssl.SSLContext:
