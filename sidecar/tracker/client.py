@@ -151,8 +151,7 @@ class _Call:
 class _AttemptLog:
     """What one attempt's log line reports (made only when the line is logged)."""
 
-    def __init__(self, call: _Call) -> None:
-        self.call = call
+    def __init__(self) -> None:
         self.request_id: str | None = None  # Tracker's X-Request-Id, else the call's
         self.status: int | None = None
 
@@ -377,7 +376,7 @@ class TrackerClient:
 
     async def _send_logged(self, call: _Call, finish: Finish[T], attempt: int) -> T:
         """`_send_attempt` with its debug line."""
-        log = _AttemptLog(call)
+        log = _AttemptLog()
         with self._logged(call, attempt, log):
             return await self._send_attempt(call, finish, attempt, log)
 
