@@ -13,12 +13,11 @@ from sidecar.errors import LocalIOError
 from sidecar.tracker.trust import make_ssl_context, shared_ssl_context
 
 
-def os_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundle: str) -> None:
-    """OpenSSL's default locations (as it reads them, from the environment): `bundle` only."""
-    empty = tmp_path / "no-hashed-certs"
-    empty.mkdir(exist_ok=True)
-    monkeypatch.setenv("SSL_CERT_FILE", bundle)
-    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
+def os_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bundle: str | None) -> None:
+    """OpenSSL's default locations (as it reads them, from the environment): `bundle` only, or
+    none at all (a file and a folder that do not exist are no default)."""
+    monkeypatch.setenv("SSL_CERT_FILE", bundle or str(tmp_path / "none.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
 
 
 def cas(ctx: ssl.SSLContext) -> int:
@@ -62,16 +61,11 @@ def test_one_context_per_ca_file_and_failures_are_not_kept(tmp_path: Path, ca_fi
     assert cas(shared_ssl_context(missing)) >= 1
 
 
-def no_default_locations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))  # missing: not a default
-    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
-
-
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="truststore's verifier there")
 def test_without_openssl_locations_the_first_known_bundle_is_read(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: str
 ) -> None:
-    no_default_locations(monkeypatch, tmp_path)
+    os_store(monkeypatch, tmp_path, None)
     ctx = make_ssl_context(None, bundles=(str(tmp_path / "absent.pem"), ca_file))
     assert cas(ctx) == 1
 
@@ -80,7 +74,7 @@ def test_without_openssl_locations_the_first_known_bundle_is_read(
 def test_a_system_with_no_cas_at_all_gets_certifi(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    no_default_locations(monkeypatch, tmp_path)
+    os_store(monkeypatch, tmp_path, None)
     assert cas(make_ssl_context(None, bundles=())) > 100  # certifi's bundle (a bare container)
 
 
@@ -88,7 +82,7 @@ def test_a_system_with_no_cas_at_all_gets_certifi(
 def test_a_damaged_system_bundle_is_a_local_io_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    no_default_locations(monkeypatch, tmp_path)
+    os_store(monkeypatch, tmp_path, None)
     damaged = tmp_path / "ca-bundle.pem"
     damaged.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     with pytest.raises(LocalIOError, match="cannot load the system's CA bundle"):
